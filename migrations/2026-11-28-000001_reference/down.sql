@@ -1,0 +1,10 @@
+DROP TABLE calendar_days;
+DROP TABLE district_groups;
+DROP TABLE plan_targets;
+DROP TABLE catalog_standards;
+DROP TABLE sac_industry_codes;
+DROP TABLE ccs_codes;
+DROP TABLE ics_codes;
+DROP TABLE industries;
+DROP TABLE division_history;
+DROP TABLE divisions;

@@ -1,0 +1,4 @@
+DROP TABLE search_state;
+DROP TABLE outbox;
+DROP TABLE audit_head;
+DROP TABLE audit_events;

@@ -1,0 +1,281 @@
+//! The audit log: every state change and every reveal of confidential data appends an event to one
+//! hash chain. `hash = sha256(prev_hash || canonical JSON of the event)`; appends lock the single
+//! `audit_head` row, so concurrent writers queue and the chain never forks. [`verify`] walks the
+//! chain and names the first broken event.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::schema::{audit_events, audit_head};
+
+/// Who acted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditActor {
+    pub id: Option<Uuid>,
+    /// `anonymous`, `system`, or a user role.
+    pub role: String,
+}
+
+impl AuditActor {
+    pub fn system() -> Self {
+        Self { id: None, role: "system".into() }
+    }
+    pub fn anonymous() -> Self {
+        Self { id: None, role: "anonymous".into() }
+    }
+}
+
+/// An event to append.
+#[derive(Clone, Debug)]
+pub struct NewEvent<'a> {
+    pub actor: &'a AuditActor,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: String,
+    pub division_code: Option<String>,
+    pub summary: serde_json::Value,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub division_code: Option<String>,
+    #[schema(value_type = Object)]
+    pub summary: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// JSON with object keys sorted at every level and no insignificant whitespace.
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    fn write(v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String((*k).clone()).to_string());
+                    out.push(':');
+                    write(&map[*k], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut s = String::new();
+    write(v, &mut s);
+    s
+}
+
+/// Microsecond precision, as PostgreSQL stores it.
+fn ts(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The hash of an event given its fields and the previous hash.
+#[allow(clippy::too_many_arguments)]
+pub fn event_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    actor_role: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    division_code: Option<&str>,
+    summary: &serde_json::Value,
+) -> String {
+    let canonical = canonical_json(&serde_json::json!({
+        "seq": seq,
+        "at": ts(at),
+        "actor_id": actor_id,
+        "actor_role": actor_role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "division_code": division_code,
+        "summary": summary,
+    }));
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    let micros = at.timestamp_micros();
+    DateTime::from_timestamp_micros(micros).unwrap_or(at)
+}
+
+/// Appends an event. Must run inside the caller's transaction, so the event commits with the change.
+pub fn append(conn: &mut PgConnection, at: DateTime<Utc>, ev: NewEvent<'_>) -> QueryResult<i64> {
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .select((audit_head::seq, audit_head::hash))
+        .for_update()
+        .first(conn)?;
+    let seq = head_seq + 1;
+    let at = truncate_to_micros(at);
+    let hash = event_hash(
+        &head_hash,
+        seq,
+        &at,
+        ev.actor.id,
+        &ev.actor.role,
+        ev.action,
+        ev.entity_type,
+        &ev.entity_id,
+        ev.division_code.as_deref(),
+        &ev.summary,
+    );
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::seq.eq(seq),
+            audit_events::at.eq(at),
+            audit_events::actor_id.eq(ev.actor.id),
+            audit_events::actor_role.eq(&ev.actor.role),
+            audit_events::action.eq(ev.action),
+            audit_events::entity_type.eq(ev.entity_type),
+            audit_events::entity_id.eq(&ev.entity_id),
+            audit_events::division_code.eq(ev.division_code.as_deref()),
+            audit_events::summary.eq(&ev.summary),
+            audit_events::prev_hash.eq(&head_hash),
+            audit_events::hash.eq(&hash),
+        ))
+        .execute(conn)?;
+    diesel::update(audit_head::table)
+        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&hash)))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// The chain's length and head hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Head {
+    pub count: i64,
+    pub head_hash: String,
+}
+
+pub fn head(conn: &mut PgConnection) -> QueryResult<Head> {
+    let (seq, hash): (i64, String) = audit_head::table.select((audit_head::seq, audit_head::hash)).first(conn)?;
+    Ok(Head { count: seq, head_hash: hash })
+}
+
+/// Result of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verification {
+    Intact(Head),
+    Broken { seq: i64, reason: String },
+}
+
+/// Recomputes the chain from the first event and names the first broken link: an altered event
+/// (hash mismatch), a deleted one (gap or wrong prev_hash), an inserted one (wrong prev_hash), or a
+/// tail that does not reach the recorded head.
+pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
+    let recorded = head(conn)?;
+    let mut prev_hash = "0".repeat(64);
+    let mut expected_seq = 1i64;
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<AuditEvent> = audit_events::table
+            .filter(audit_events::seq.gt(after))
+            .order(audit_events::seq.asc())
+            .limit(5000)
+            .select(AuditEvent::as_select())
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        for ev in &batch {
+            if ev.seq != expected_seq {
+                return Ok(Verification::Broken {
+                    seq: expected_seq,
+                    reason: format!("event {expected_seq} is missing (next present is {})", ev.seq),
+                });
+            }
+            if ev.prev_hash != prev_hash {
+                return Ok(Verification::Broken {
+                    seq: ev.seq,
+                    reason: "prev_hash does not match the previous event's hash (an event was inserted or removed before it)".into(),
+                });
+            }
+            let computed = event_hash(
+                &ev.prev_hash,
+                ev.seq,
+                &ev.at,
+                ev.actor_id,
+                &ev.actor_role,
+                &ev.action,
+                &ev.entity_type,
+                &ev.entity_id,
+                ev.division_code.as_deref(),
+                &ev.summary,
+            );
+            if computed != ev.hash {
+                return Ok(Verification::Broken { seq: ev.seq, reason: "content does not match its hash (the event was altered)".into() });
+            }
+            prev_hash = ev.hash.clone();
+            expected_seq += 1;
+        }
+        after = batch.last().map(|e| e.seq).unwrap_or(after);
+    }
+    let count = expected_seq - 1;
+    if count != recorded.count || prev_hash != recorded.head_hash {
+        return Ok(Verification::Broken {
+            seq: count + 1,
+            reason: format!(
+                "the chain ends at event {count} but the recorded head is event {} (events were removed from the end, or the head was altered)",
+                recorded.count
+            ),
+        });
+    }
+    Ok(Verification::Intact(recorded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_recursively() {
+        let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 0, "y": "中"}], "c": null}});
+        assert_eq!(canonical_json(&v), r#"{"a":{"c":null,"d":[1,{"y":"中","z":0}]},"b":1}"#);
+    }
+
+    #[test]
+    fn hash_depends_on_every_field() {
+        let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).expect("ts");
+        let base = event_hash("0", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({}));
+        assert_eq!(base.len(), 64);
+        assert_ne!(base, event_hash("1", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({})));
+        assert_ne!(base, event_hash("0", 2, &at, None, "system", "x", "e", "1", None, &serde_json::json!({})));
+        assert_ne!(base, event_hash("0", 1, &at, None, "system", "y", "e", "1", None, &serde_json::json!({})));
+        assert_ne!(base, event_hash("0", 1, &at, None, "system", "x", "e", "1", Some("500103"), &serde_json::json!({})));
+        assert_ne!(base, event_hash("0", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({"k": 1})));
+    }
+}

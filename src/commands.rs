@@ -1,0 +1,95 @@
+//! The command-line operations behind `stdreg migrate`, `catalog import` and the start-up checks of
+//! `serve`.
+
+use diesel::Connection;
+use diesel::pg::PgConnection;
+
+use crate::config::Settings;
+use crate::search::SearchIndex;
+
+fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
+    PgConnection::establish(settings.database_url())
+        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL (STDREG_DATABASE_URL): {e}"))
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("task failed: {e}"))?
+}
+
+/// Applies migrations, loads reference data and applies the search settings.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let s = settings.clone();
+    let (applied, report) = blocking(move || {
+        let mut conn = connect(&s)?;
+        let applied = crate::db::migrate(&mut conn)?;
+        let report = crate::reference::import_all(&mut conn)?;
+        Ok((applied, report))
+    })
+    .await?;
+    if applied.is_empty() {
+        println!("database schema up to date");
+    } else {
+        println!("applied migrations: {}", applied.join(", "));
+    }
+    println!(
+        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows",
+        report.divisions,
+        report.industries,
+        report.ics_codes,
+        report.ccs_codes,
+        report.sac_industry_codes,
+        report.catalog_standards,
+        report.plan_targets
+    );
+    let search = SearchIndex::new(settings)?;
+    let uid = search.declarations_uid();
+    match search.ensure_index(&uid).await {
+        Ok(true) => println!("search index {uid}: settings applied"),
+        Ok(false) => println!("search index {uid}: settings up to date"),
+        Err(e) => anyhow::bail!("cannot prepare the search index at {} (STDREG_MEILI_URL): {e}", settings.meili_url),
+    }
+    Ok(())
+}
+
+/// Loads the shipped reference tables.
+pub async fn catalog_import(settings: &Settings) -> anyhow::Result<()> {
+    let s = settings.clone();
+    let report = blocking(move || Ok(crate::reference::import_all(&mut connect(&s)?)?)).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// Checks before serving: the database answers and its schema is the one this binary knows.
+pub async fn preflight(settings: &Settings) -> anyhow::Result<()> {
+    let s = settings.clone();
+    blocking(move || {
+        let mut conn = connect(&s)?;
+        let status = crate::db::schema_status(&mut conn)?;
+        if !status.unknown.is_empty() {
+            anyhow::bail!(
+                "the database has migrations this binary does not know ({}); it was migrated by a newer release — run that release",
+                status.unknown.join(", ")
+            );
+        }
+        if !status.pending.is_empty() {
+            if s.migrate_on_start {
+                crate::db::migrate(&mut conn)?;
+                crate::reference::import_all(&mut conn)?;
+            } else {
+                anyhow::bail!(
+                    "the database lacks migrations {} — run `stdreg migrate` first (or set migrate_on_start=true)",
+                    status.pending.join(", ")
+                );
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    let search = SearchIndex::new(settings)?;
+    if !search.healthy().await {
+        tracing::warn!(url = %settings.meili_url, "Meilisearch is not reachable: search answers from PostgreSQL (degraded) until it is");
+    } else if let Err(e) = search.ensure_index(&search.declarations_uid()).await {
+        tracing::warn!(error = %e, "could not check the search index settings");
+    }
+    Ok(())
+}

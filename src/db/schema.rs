@@ -1,0 +1,339 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        created_by -> Uuid,
+        name -> Text,
+        token_hash -> Text,
+        token_prefix -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        division_code -> Nullable<Text>,
+        summary -> Jsonb,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Bool,
+        seq -> Int8,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size -> Int8,
+        content_type -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        is_workday -> Bool,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    catalog_standards (number) {
+        number -> Text,
+        prefix -> Text,
+        nature -> Text,
+        title -> Text,
+        publish_date -> Nullable<Date>,
+        implement_date -> Nullable<Date>,
+        status -> Text,
+        replaces -> Nullable<Text>,
+        replaced_by -> Nullable<Text>,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    ccs_codes (code) {
+        code -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        name_zh -> Text,
+    }
+}
+
+diesel::table! {
+    declaration_versions (id) {
+        id -> Uuid,
+        declaration_id -> Uuid,
+        version -> Int4,
+        status -> Text,
+        standard_number_raw -> Text,
+        standard_number -> Text,
+        standard_type -> Text,
+        standard_title -> Text,
+        products -> Jsonb,
+        indicators -> Jsonb,
+        industry_code -> Nullable<Text>,
+        ics_code -> Nullable<Text>,
+        ccs_code -> Nullable<Text>,
+        below_recommended -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        effective_date -> Nullable<Date>,
+        full_text_sha256 -> Nullable<Text>,
+        full_text_size -> Nullable<Int8>,
+        full_text_public -> Bool,
+        warnings -> Jsonb,
+        commitment -> Bool,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Uuid>,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    declarations (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        current_version -> Nullable<Int4>,
+        draft_version -> Nullable<Int4>,
+        latest_version -> Int4,
+        standard_number -> Text,
+        standard_type -> Text,
+        standard_title -> Text,
+        industry_code -> Nullable<Text>,
+        division_code -> Text,
+        first_published_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        search_text -> Text,
+        flagged -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    district_groups (division_code) {
+        division_code -> Text,
+        name -> Text,
+        district_group -> Text,
+        subgroup -> Text,
+    }
+}
+
+diesel::table! {
+    division_history (id) {
+        id -> Int4,
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        status -> Text,
+        province_name -> Text,
+        prefecture_name -> Text,
+        start_year -> Int4,
+        end_year -> Nullable<Int4>,
+        new_codes -> Text,
+    }
+}
+
+diesel::table! {
+    divisions (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        province_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Uuid,
+        declaration_id -> Uuid,
+        code -> Text,
+        note -> Nullable<Text>,
+        raised_at -> Timestamptz,
+        raised_by -> Nullable<Uuid>,
+        campaign_id -> Nullable<Uuid>,
+        inspection_id -> Nullable<Uuid>,
+        complaint_id -> Nullable<Uuid>,
+        resolved_at -> Nullable<Timestamptz>,
+        resolved_by -> Nullable<Uuid>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ics_codes (code) {
+        code -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        title_en -> Text,
+        title_zh -> Text,
+    }
+}
+
+diesel::table! {
+    industries (code) {
+        code -> Text,
+        level -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+        section -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Int4,
+        window_start -> Timestamptz,
+        blocked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Uuid,
+        uscc -> Text,
+        name -> Text,
+        kind -> Text,
+        division_code -> Text,
+        industry_code -> Nullable<Text>,
+        group_code -> Nullable<Text>,
+        address -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        created_at -> Timestamptz,
+        available_at -> Timestamptz,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    plan_targets (seq) {
+        seq -> Int4,
+        unit -> Text,
+        unit_kind -> Text,
+        national_industry_standards -> Nullable<Int4>,
+        local_standards -> Nullable<Int4>,
+        group_standards -> Nullable<Int4>,
+        enterprise_standards -> Nullable<Int4>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sac_industry_codes (code) {
+        code -> Text,
+        industry_zh -> Text,
+        industry_en -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    search_state (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        organization_id -> Nullable<Uuid>,
+        email -> Text,
+        password_hash -> Text,
+        name -> Text,
+        role -> Text,
+        jurisdiction -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_tokens -> organizations (organization_id));
+diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(declaration_versions -> declarations (declaration_id));
+diesel::joinable!(declarations -> organizations (organization_id));
+diesel::joinable!(flags -> declarations (declaration_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(users -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    audit_events,
+    audit_head,
+    blobs,
+    calendar_days,
+    catalog_standards,
+    ccs_codes,
+    declaration_versions,
+    declarations,
+    district_groups,
+    division_history,
+    divisions,
+    flags,
+    ics_codes,
+    industries,
+    login_throttle,
+    organizations,
+    outbox,
+    plan_targets,
+    refresh_tokens,
+    sac_industry_codes,
+    search_state,
+    users,
+);

@@ -1,0 +1,91 @@
+//! The `stdreg` command: subcommands only; the work is in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use stdreg::config::Settings;
+use stdreg::startup::{AppState, Application};
+
+#[derive(Parser)]
+#[command(name = "stdreg", version, about = "标准自我声明公开与监督服务平台")]
+struct Cli {
+    /// TOML configuration file (STDREG_* environment variables override it).
+    #[arg(long, global = true, env = "STDREG_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP (and run the background workers unless run_workers=false).
+    Serve,
+    /// Run only the background workers (outbox to search, scheduled jobs).
+    Worker,
+    /// Apply pending migrations, load reference data and apply search settings.
+    Migrate,
+    /// Reference data.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Load the reference tables shipped in the binary (idempotent).
+    Import,
+}
+
+fn load_settings(cli: &Cli) -> Result<Settings, String> {
+    Settings::load(cli.config.as_deref()).map_err(|e| format!("configuration error: {e}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match load_settings(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    stdreg::telemetry::init(settings.log_format, &settings.log_level);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Command::Serve => serve(settings).await,
+            Command::Worker => stdreg::worker::run_forever(AppState::new(settings)?).await,
+            Command::Migrate => stdreg::commands::migrate(&settings).await,
+            Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    stdreg::commands::preflight(&settings).await?;
+    let state = AppState::new(settings)?;
+    let app = Application::build(state.clone())?;
+    tracing::info!(listen = %state.settings.listen, port = app.port(), "stdreg serving");
+    println!("stdreg listening on http://{}:{}", state.settings.listen.ip(), app.port());
+    let workers = state.settings.run_workers.then(|| tokio::spawn(stdreg::worker::run_forever(state.clone())));
+    let result = app.run_until_stopped().await;
+    if let Some(w) = workers {
+        w.abort();
+    }
+    result.map_err(Into::into)
+}

@@ -1,0 +1,584 @@
+//! Reference data: CSV files embedded in the binary (see `data/README.md` for sources and
+//! licences), loaded idempotently by `stdreg catalog import`, and the look-ups the services use.
+
+pub mod routes;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use serde::Deserialize;
+
+use crate::db::schema::{
+    catalog_standards, ccs_codes, district_groups, division_history, divisions, ics_codes, industries,
+    plan_targets, sac_industry_codes,
+};
+
+const DIVISIONS: &str = include_str!("data/admin_divisions_mca_2024.csv");
+const DIVISION_HISTORY: &str = include_str!("data/admin_divisions_history_1981_2024.csv");
+const INDUSTRIES: &str = include_str!("data/gbt4754_2017_industry_classification.csv");
+const ICS: &str = include_str!("data/ics_codes.csv");
+const CCS: &str = include_str!("data/ccs_codes.csv");
+const SAC: &str = include_str!("data/industry_standard_codes.csv");
+const SAC_ADDENDUM: &str = include_str!("data/sac_industry_codes_addendum.csv");
+const NATIONAL: &str = include_str!("data/national_standards_sample.csv");
+const PLAN: &str = include_str!("data/chongqing_14th_fyp_standardization_targets.csv");
+const GROUPS: &str = include_str!("data/chongqing_district_groups.csv");
+/// Chongqing townships, used by the demo data generator for addresses.
+pub const CHONGQING_TOWNSHIPS: &str = include_str!("data/chongqing_townships_nbs2023.csv");
+
+fn rows<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> anyhow::Result<Vec<T>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))
+}
+
+fn opt(s: String) -> Option<String> {
+    if s.trim().is_empty() { None } else { Some(s) }
+}
+
+fn opt_int(s: &str) -> Option<i32> {
+    s.trim().parse().ok()
+}
+
+fn opt_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+#[derive(Deserialize)]
+struct DivisionCsv {
+    code: String,
+    name: String,
+    level: String,
+    parent_code: String,
+    province_code: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = divisions)]
+struct NewDivision {
+    code: String,
+    name: String,
+    level: String,
+    parent_code: Option<String>,
+    province_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HistoryCsv {
+    code: String,
+    name: String,
+    level: String,
+    status: String,
+    province_name: String,
+    prefecture_name: String,
+    start_year: String,
+    end_year: String,
+    new_codes: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = division_history)]
+struct NewHistory {
+    code: String,
+    name: String,
+    level: String,
+    status: String,
+    province_name: String,
+    prefecture_name: String,
+    start_year: i32,
+    end_year: Option<i32>,
+    new_codes: String,
+}
+
+#[derive(Deserialize)]
+struct IndustryCsv {
+    code: String,
+    level: String,
+    name: String,
+    parent_code: String,
+    section: String,
+    note: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = industries)]
+struct NewIndustry {
+    code: String,
+    level: String,
+    name: String,
+    parent_code: Option<String>,
+    section: String,
+    note: String,
+}
+
+#[derive(Deserialize)]
+struct IcsCsv {
+    code: String,
+    level: String,
+    parent_code: String,
+    title_en: String,
+    title_zh: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ics_codes)]
+struct NewIcs {
+    code: String,
+    level: String,
+    parent_code: Option<String>,
+    title_en: String,
+    title_zh: String,
+}
+
+#[derive(Deserialize)]
+struct CcsCsv {
+    code: String,
+    level: String,
+    parent_code: String,
+    name_zh: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ccs_codes)]
+struct NewCcs {
+    code: String,
+    level: String,
+    parent_code: Option<String>,
+    name_zh: String,
+}
+
+#[derive(Deserialize)]
+struct SacCsv {
+    code: String,
+    industry_zh: String,
+    industry_en: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sac_industry_codes)]
+struct NewSac {
+    code: String,
+    industry_zh: String,
+    industry_en: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct NationalCsv {
+    standard_no: String,
+    prefix: String,
+    nature: String,
+    title_zh: String,
+    publish_date: String,
+    implement_date: String,
+    status: String,
+    replaces: String,
+    replaced_by: String,
+    source: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = catalog_standards)]
+struct NewCatalogStandard {
+    number: String,
+    prefix: String,
+    nature: String,
+    title: String,
+    publish_date: Option<NaiveDate>,
+    implement_date: Option<NaiveDate>,
+    status: String,
+    replaces: Option<String>,
+    replaced_by: Option<String>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct PlanCsv {
+    seq: i32,
+    unit: String,
+    unit_kind: String,
+    national_industry_standards: String,
+    local_standards: String,
+    group_standards: String,
+    enterprise_standards: String,
+    note: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = plan_targets)]
+struct NewPlanTarget {
+    seq: i32,
+    unit: String,
+    unit_kind: String,
+    national_industry_standards: Option<i32>,
+    local_standards: Option<i32>,
+    group_standards: Option<i32>,
+    enterprise_standards: Option<i32>,
+    note: String,
+}
+
+#[derive(Deserialize, Insertable)]
+#[diesel(table_name = district_groups)]
+struct GroupCsv {
+    division_code: String,
+    name: String,
+    district_group: String,
+    subgroup: String,
+}
+
+/// Row counts per table after an import.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ImportReport {
+    pub divisions: usize,
+    pub division_history: usize,
+    pub industries: usize,
+    pub ics_codes: usize,
+    pub ccs_codes: usize,
+    pub sac_industry_codes: usize,
+    pub catalog_standards: usize,
+    pub plan_targets: usize,
+    pub district_groups: usize,
+}
+
+/// Loads every embedded table, inserting new rows and updating changed ones (idempotent; rows added
+/// by operators are kept).
+pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
+    conn.transaction(|conn| {
+        let mut report = ImportReport::default();
+
+        let d: Vec<NewDivision> = rows::<DivisionCsv>("divisions", DIVISIONS)?
+            .into_iter()
+            .map(|r| NewDivision {
+                code: r.code,
+                name: r.name,
+                level: r.level,
+                parent_code: opt(r.parent_code),
+                province_code: opt(r.province_code),
+            })
+            .collect();
+        report.divisions = d.len();
+        for chunk in d.chunks(2000) {
+            diesel::insert_into(divisions::table)
+                .values(chunk)
+                .on_conflict(divisions::code)
+                .do_update()
+                .set((
+                    divisions::name.eq(excluded(divisions::name)),
+                    divisions::level.eq(excluded(divisions::level)),
+                    divisions::parent_code.eq(excluded(divisions::parent_code)),
+                    divisions::province_code.eq(excluded(divisions::province_code)),
+                ))
+                .execute(conn)?;
+        }
+
+        let h: Vec<NewHistory> = rows::<HistoryCsv>("division history", DIVISION_HISTORY)?
+            .into_iter()
+            .map(|r| {
+                Ok(NewHistory {
+                    start_year: r.start_year.trim().parse().map_err(|_| anyhow::anyhow!("bad start_year for {}", r.code))?,
+                    end_year: opt_int(&r.end_year),
+                    code: r.code,
+                    name: r.name,
+                    level: r.level,
+                    status: r.status,
+                    province_name: r.province_name,
+                    prefecture_name: r.prefecture_name,
+                    new_codes: r.new_codes,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        report.division_history = h.len();
+        for chunk in h.chunks(2000) {
+            diesel::insert_into(division_history::table)
+                .values(chunk)
+                .on_conflict((division_history::code, division_history::name, division_history::start_year))
+                .do_update()
+                .set((
+                    division_history::level.eq(excluded(division_history::level)),
+                    division_history::status.eq(excluded(division_history::status)),
+                    division_history::province_name.eq(excluded(division_history::province_name)),
+                    division_history::prefecture_name.eq(excluded(division_history::prefecture_name)),
+                    division_history::end_year.eq(excluded(division_history::end_year)),
+                    division_history::new_codes.eq(excluded(division_history::new_codes)),
+                ))
+                .execute(conn)?;
+        }
+
+        let i: Vec<NewIndustry> = rows::<IndustryCsv>("industries", INDUSTRIES)?
+            .into_iter()
+            .map(|r| NewIndustry {
+                code: r.code,
+                level: r.level,
+                name: r.name,
+                parent_code: opt(r.parent_code),
+                section: r.section,
+                note: r.note,
+            })
+            .collect();
+        report.industries = i.len();
+        for chunk in i.chunks(2000) {
+            diesel::insert_into(industries::table)
+                .values(chunk)
+                .on_conflict(industries::code)
+                .do_update()
+                .set((
+                    industries::level.eq(excluded(industries::level)),
+                    industries::name.eq(excluded(industries::name)),
+                    industries::parent_code.eq(excluded(industries::parent_code)),
+                    industries::section.eq(excluded(industries::section)),
+                    industries::note.eq(excluded(industries::note)),
+                ))
+                .execute(conn)?;
+        }
+
+        let ics: Vec<NewIcs> = rows::<IcsCsv>("ics", ICS)?
+            .into_iter()
+            .map(|r| NewIcs {
+                code: r.code,
+                level: r.level,
+                parent_code: opt(r.parent_code),
+                title_en: r.title_en,
+                title_zh: r.title_zh,
+            })
+            .collect();
+        report.ics_codes = ics.len();
+        for chunk in ics.chunks(2000) {
+            diesel::insert_into(ics_codes::table)
+                .values(chunk)
+                .on_conflict(ics_codes::code)
+                .do_update()
+                .set((
+                    ics_codes::level.eq(excluded(ics_codes::level)),
+                    ics_codes::parent_code.eq(excluded(ics_codes::parent_code)),
+                    ics_codes::title_en.eq(excluded(ics_codes::title_en)),
+                    ics_codes::title_zh.eq(excluded(ics_codes::title_zh)),
+                ))
+                .execute(conn)?;
+        }
+
+        let ccs: Vec<NewCcs> = rows::<CcsCsv>("ccs", CCS)?
+            .into_iter()
+            .map(|r| NewCcs { code: r.code, level: r.level, parent_code: opt(r.parent_code), name_zh: r.name_zh })
+            .collect();
+        report.ccs_codes = ccs.len();
+        for chunk in ccs.chunks(2000) {
+            diesel::insert_into(ccs_codes::table)
+                .values(chunk)
+                .on_conflict(ccs_codes::code)
+                .do_update()
+                .set((
+                    ccs_codes::level.eq(excluded(ccs_codes::level)),
+                    ccs_codes::parent_code.eq(excluded(ccs_codes::parent_code)),
+                    ccs_codes::name_zh.eq(excluded(ccs_codes::name_zh)),
+                ))
+                .execute(conn)?;
+        }
+
+        let mut sac: Vec<NewSac> = rows::<SacCsv>("sac", SAC)?
+            .into_iter()
+            .map(|r| NewSac {
+                code: r.code,
+                industry_zh: r.industry_zh,
+                industry_en: r.industry_en,
+                source: "metanorma/gb-agencies".into(),
+            })
+            .collect();
+        sac.extend(rows::<SacCsv>("sac addendum", SAC_ADDENDUM)?.into_iter().map(|r| NewSac {
+            code: r.code,
+            industry_zh: r.industry_zh,
+            industry_en: r.industry_en,
+            source: "stdreg addendum".into(),
+        }));
+        report.sac_industry_codes = sac.len();
+        diesel::insert_into(sac_industry_codes::table)
+            .values(&sac)
+            .on_conflict(sac_industry_codes::code)
+            .do_update()
+            .set((
+                sac_industry_codes::industry_zh.eq(excluded(sac_industry_codes::industry_zh)),
+                sac_industry_codes::industry_en.eq(excluded(sac_industry_codes::industry_en)),
+                sac_industry_codes::source.eq(excluded(sac_industry_codes::source)),
+            ))
+            .execute(conn)?;
+
+        let cat: Vec<NewCatalogStandard> = rows::<NationalCsv>("national standards", NATIONAL)?
+            .into_iter()
+            .map(|r| NewCatalogStandard {
+                status: match r.status.as_str() {
+                    "现行" => "current",
+                    "废止" => "abolished",
+                    _ => "unknown",
+                }
+                .into(),
+                number: r.standard_no,
+                prefix: r.prefix,
+                nature: r.nature,
+                title: r.title_zh,
+                publish_date: opt_date(&r.publish_date),
+                implement_date: opt_date(&r.implement_date),
+                replaces: opt(r.replaces),
+                replaced_by: opt(r.replaced_by),
+                source: r.source,
+            })
+            .collect();
+        report.catalog_standards = cat.len();
+        diesel::insert_into(catalog_standards::table)
+            .values(&cat)
+            .on_conflict(catalog_standards::number)
+            .do_update()
+            .set((
+                catalog_standards::prefix.eq(excluded(catalog_standards::prefix)),
+                catalog_standards::nature.eq(excluded(catalog_standards::nature)),
+                catalog_standards::title.eq(excluded(catalog_standards::title)),
+                catalog_standards::publish_date.eq(excluded(catalog_standards::publish_date)),
+                catalog_standards::implement_date.eq(excluded(catalog_standards::implement_date)),
+                catalog_standards::status.eq(excluded(catalog_standards::status)),
+                catalog_standards::replaces.eq(excluded(catalog_standards::replaces)),
+                catalog_standards::replaced_by.eq(excluded(catalog_standards::replaced_by)),
+                catalog_standards::source.eq(excluded(catalog_standards::source)),
+            ))
+            .execute(conn)?;
+
+        let plan: Vec<NewPlanTarget> = rows::<PlanCsv>("plan targets", PLAN)?
+            .into_iter()
+            .map(|r| NewPlanTarget {
+                seq: r.seq,
+                unit: r.unit,
+                unit_kind: r.unit_kind,
+                national_industry_standards: opt_int(&r.national_industry_standards),
+                local_standards: opt_int(&r.local_standards),
+                group_standards: opt_int(&r.group_standards),
+                enterprise_standards: opt_int(&r.enterprise_standards),
+                note: r.note,
+            })
+            .collect();
+        report.plan_targets = plan.len();
+        diesel::insert_into(plan_targets::table)
+            .values(&plan)
+            .on_conflict(plan_targets::seq)
+            .do_update()
+            .set((
+                plan_targets::unit.eq(excluded(plan_targets::unit)),
+                plan_targets::unit_kind.eq(excluded(plan_targets::unit_kind)),
+                plan_targets::national_industry_standards.eq(excluded(plan_targets::national_industry_standards)),
+                plan_targets::local_standards.eq(excluded(plan_targets::local_standards)),
+                plan_targets::group_standards.eq(excluded(plan_targets::group_standards)),
+                plan_targets::enterprise_standards.eq(excluded(plan_targets::enterprise_standards)),
+                plan_targets::note.eq(excluded(plan_targets::note)),
+            ))
+            .execute(conn)?;
+
+        let groups: Vec<GroupCsv> = rows("district groups", GROUPS)?;
+        report.district_groups = groups.len();
+        diesel::insert_into(district_groups::table)
+            .values(&groups)
+            .on_conflict(district_groups::division_code)
+            .do_update()
+            .set((
+                district_groups::name.eq(excluded(district_groups::name)),
+                district_groups::district_group.eq(excluded(district_groups::district_group)),
+                district_groups::subgroup.eq(excluded(district_groups::subgroup)),
+            ))
+            .execute(conn)?;
+        Ok(report)
+    })
+}
+
+/// A current division, by code.
+#[derive(Queryable, Selectable, Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = divisions)]
+pub struct Division {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+}
+
+pub fn find_division(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Division>> {
+    divisions::table.find(code).select(Division::as_select()).first(conn).optional()
+}
+
+/// Why a division code is not usable: unknown, or retired with its successors named.
+pub fn division_problem(conn: &mut PgConnection, code: &str) -> QueryResult<Option<String>> {
+    if !crate::domain::codes::is_division_code(code) {
+        return Ok(Some("行政区划代码应为 6 位数字（GB/T 2260）".into()));
+    }
+    if find_division(conn, code)?.is_some() {
+        return Ok(None);
+    }
+    let past: Option<(String, Option<i32>, String)> = division_history::table
+        .filter(division_history::code.eq(code))
+        .order(division_history::start_year.desc())
+        .select((division_history::name, division_history::end_year, division_history::new_codes))
+        .first(conn)
+        .optional()?;
+    Ok(Some(match past {
+        Some((name, end, new_codes)) if !new_codes.is_empty() => format!(
+            "行政区划代码 {code}（{name}）已于 {} 年停用，请改用 {}",
+            end.map(|y| y.to_string()).unwrap_or_else(|| "此前".into()),
+            new_codes.replace(';', "、")
+        ),
+        Some((name, _, _)) => format!("行政区划代码 {code}（{name}）已停用"),
+        None => format!("行政区划代码 {code} 不在 GB/T 2260 代码表中"),
+    }))
+}
+
+/// Whether an industry code (as parsed by `domain::codes::parse_industry_code`) exists.
+pub fn industry_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    let key = crate::domain::codes::industry_table_key(code);
+    let section = &code[..1];
+    diesel::select(diesel::dsl::exists(
+        industries::table.filter(industries::code.eq(key)).filter(industries::section.eq(section)),
+    ))
+    .get_result(conn)
+}
+
+pub fn ics_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(ics_codes::table.find(code))).get_result(conn)
+}
+
+pub fn ccs_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(ccs_codes::table.find(code))).get_result(conn)
+}
+
+pub fn sac_code_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(sac_industry_codes::table.find(code))).get_result(conn)
+}
+
+/// A catalogue entry, by normalized number.
+#[derive(Queryable, Selectable, Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = catalog_standards)]
+pub struct CatalogStandard {
+    pub number: String,
+    pub nature: String,
+    pub title: String,
+    pub publish_date: Option<NaiveDate>,
+    pub implement_date: Option<NaiveDate>,
+    /// `current`, `abolished` or `unknown`
+    pub status: String,
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+}
+
+pub fn find_catalog_standard(conn: &mut PgConnection, number: &str) -> QueryResult<Option<CatalogStandard>> {
+    catalog_standards::table.find(number).select(CatalogStandard::as_select()).first(conn).optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_files_parse_with_expected_counts() {
+        assert_eq!(rows::<DivisionCsv>("d", DIVISIONS).expect("divisions").len(), 3213);
+        assert_eq!(rows::<HistoryCsv>("h", DIVISION_HISTORY).expect("history").len(), 6823);
+        assert_eq!(rows::<IndustryCsv>("i", INDUSTRIES).expect("industries").len(), 1970);
+        assert_eq!(rows::<IcsCsv>("ics", ICS).expect("ics").len(), 1381);
+        assert_eq!(rows::<CcsCsv>("ccs", CCS).expect("ccs").len(), 1857);
+        assert_eq!(rows::<SacCsv>("sac", SAC).expect("sac").len(), 64);
+        assert_eq!(rows::<NationalCsv>("n", NATIONAL).expect("national").len(), 184);
+        assert_eq!(rows::<PlanCsv>("p", PLAN).expect("plan").len(), 32);
+        assert_eq!(rows::<GroupCsv>("g", GROUPS).expect("groups").len(), 38);
+    }
+}

@@ -1,0 +1,169 @@
+//! Public read endpoints for pickers: divisions, industries and the standards catalogue.
+
+use actix_web::{get, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::{self, schema::{catalog_standards, divisions, industries}};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
+use crate::startup::AppState;
+
+use super::{CatalogStandard, Division};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DivisionQuery {
+    /// Parent division code; omitted: the provinces.
+    pub parent: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DivisionList {
+    pub parent: Option<Division>,
+    pub items: Vec<Division>,
+}
+
+/// Divisions under a parent (GB/T 2260), for pickers: `?parent=500000` lists Chongqing's districts
+/// and counties; without `parent`, the provinces.
+#[utoipa::path(tag = "reference", params(DivisionQuery), responses((status = 200, body = DivisionList), (status = 404)))]
+#[get("/reference/divisions")]
+pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>) -> ApiResult<web::Json<DivisionList>> {
+    let parent = q.0.parent.map(|p| p.trim().to_string());
+    if let Some(p) = &parent
+        && !crate::domain::codes::is_division_code(p)
+    {
+        return Err(ApiError::bad_param("parent", "应为 6 位行政区划代码"));
+    }
+    let list = db::run(&state.pool, move |conn| {
+        let parent_row = match &parent {
+            Some(p) => Some(super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
+            None => None,
+        };
+        let mut query = divisions::table.select(Division::as_select()).order(divisions::code).into_boxed();
+        query = match &parent {
+            Some(p) => query.filter(divisions::parent_code.eq(p)),
+            None => query.filter(divisions::level.eq("province")),
+        };
+        Ok(DivisionList { parent: parent_row, items: query.load(conn)? })
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IndustryQuery {
+    /// Parent code in API form (`C`, `C38`, `C384`); omitted: the 20 sections.
+    pub parent: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Industry {
+    /// API form: section letter plus digits (`C3841`).
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IndustryList {
+    pub items: Vec<Industry>,
+}
+
+/// GB/T 4754-2017 industries under a parent: `?parent=C` lists manufacturing's divisions.
+#[utoipa::path(tag = "reference", params(IndustryQuery), responses((status = 200, body = IndustryList)))]
+#[get("/reference/industries")]
+pub async fn list_industries(state: web::Data<AppState>, q: Query<IndustryQuery>) -> ApiResult<web::Json<IndustryList>> {
+    let parent = match q.0.parent {
+        Some(p) => Some(
+            crate::domain::codes::parse_industry_code(&p)
+                .ok_or_else(|| ApiError::bad_param("parent", "应为门类字母加 2-4 位数字，如 C 或 C38"))?,
+        ),
+        None => None,
+    };
+    let items = db::run(&state.pool, move |conn| {
+        let mut query = industries::table
+            .select((industries::code, industries::name, industries::level, industries::section))
+            .order(industries::code)
+            .into_boxed();
+        query = match &parent {
+            Some(p) => query
+                .filter(industries::parent_code.eq(crate::domain::codes::industry_table_key(p).to_string()))
+                .filter(industries::section.eq(p[..1].to_string())),
+            None => query.filter(industries::level.eq("section")),
+        };
+        let rows: Vec<(String, String, String, String)> = query.load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, level, section)| Industry {
+                code: if level == "section" { code } else { format!("{section}{code}") },
+                name,
+                level,
+            })
+            .collect())
+    })
+    .await?;
+    Ok(web::Json(IndustryList { items }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StandardQuery {
+    /// Number (typed loosely: `17761`, `gb 17761—2018`) or words of the title.
+    pub q: String,
+    /// At most 50; default 20.
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StandardList {
+    pub items: Vec<CatalogStandard>,
+}
+
+/// Catalogue look-up by number or title, for the declaration form.
+#[utoipa::path(tag = "reference", params(StandardQuery), responses((status = 200, body = StandardList)))]
+#[get("/reference/standards")]
+pub async fn search_standards(state: web::Data<AppState>, q: Query<StandardQuery>) -> ApiResult<web::Json<StandardList>> {
+    let raw = q.0.q.trim().to_string();
+    if raw.is_empty() || raw.chars().count() > 100 {
+        return Err(ApiError::bad_param("q", "应为 1-100 个字符"));
+    }
+    let limit = q.0.limit.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "应在 1 到 50 之间"));
+    }
+    let normalized = crate::domain::standard_number::normalize(&raw);
+    let items = db::run(&state.pool, move |conn| {
+        let pattern = format!("%{}%", escape_like(&normalized));
+        let compact = format!("%{}%", escape_like(&normalized.replace(' ', "")));
+        let title_pattern = format!("%{}%", escape_like(&raw));
+        let rows = catalog_standards::table
+            .filter(
+                catalog_standards::number
+                    .ilike(&pattern)
+                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
+                        .bind::<diesel::sql_types::Text, _>(compact))
+                    .or(catalog_standards::title.ilike(&title_pattern)),
+            )
+            .order((catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(), catalog_standards::number))
+            .limit(limit)
+            .select(CatalogStandard::as_select())
+            .load(conn)?;
+        Ok(rows)
+    })
+    .await?;
+    Ok(web::Json(StandardList { items }))
+}
+
+/// Escapes `%`, `_` and `\` for LIKE patterns.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
