@@ -21,10 +21,16 @@ pub struct AuditActor {
 
 impl AuditActor {
     pub fn system() -> Self {
-        Self { id: None, role: "system".into() }
+        Self {
+            id: None,
+            role: "system".into(),
+        }
     }
     pub fn anonymous() -> Self {
-        Self { id: None, role: "anonymous".into() }
+        Self {
+            id: None,
+            role: "anonymous".into(),
+        }
     }
 }
 
@@ -182,8 +188,13 @@ pub struct Head {
 }
 
 pub fn head(conn: &mut PgConnection) -> QueryResult<Head> {
-    let (seq, hash): (i64, String) = audit_head::table.select((audit_head::seq, audit_head::hash)).first(conn)?;
-    Ok(Head { count: seq, head_hash: hash })
+    let (seq, hash): (i64, String) = audit_head::table
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)?;
+    Ok(Head {
+        count: seq,
+        head_hash: hash,
+    })
 }
 
 /// Result of walking the chain.
@@ -215,7 +226,10 @@ pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
             if ev.seq != expected_seq {
                 return Ok(Verification::Broken {
                     seq: expected_seq,
-                    reason: format!("event {expected_seq} is missing (next present is {})", ev.seq),
+                    reason: format!(
+                        "event {expected_seq} is missing (next present is {})",
+                        ev.seq
+                    ),
                 });
             }
             if ev.prev_hash != prev_hash {
@@ -237,7 +251,10 @@ pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
                 &ev.summary,
             );
             if computed != ev.hash {
-                return Ok(Verification::Broken { seq: ev.seq, reason: "content does not match its hash (the event was altered)".into() });
+                return Ok(Verification::Broken {
+                    seq: ev.seq,
+                    reason: "content does not match its hash (the event was altered)".into(),
+                });
             }
             prev_hash = ev.hash.clone();
             expected_seq += 1;
@@ -264,18 +281,102 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_recursively() {
         let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 0, "y": "中"}], "c": null}});
-        assert_eq!(canonical_json(&v), r#"{"a":{"c":null,"d":[1,{"y":"中","z":0}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":null,"d":[1,{"y":"中","z":0}]},"b":1}"#
+        );
     }
 
     #[test]
     fn hash_depends_on_every_field() {
         let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).expect("ts");
-        let base = event_hash("0", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({}));
+        let base = event_hash(
+            "0",
+            1,
+            &at,
+            None,
+            "system",
+            "x",
+            "e",
+            "1",
+            None,
+            &serde_json::json!({}),
+        );
         assert_eq!(base.len(), 64);
-        assert_ne!(base, event_hash("1", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({})));
-        assert_ne!(base, event_hash("0", 2, &at, None, "system", "x", "e", "1", None, &serde_json::json!({})));
-        assert_ne!(base, event_hash("0", 1, &at, None, "system", "y", "e", "1", None, &serde_json::json!({})));
-        assert_ne!(base, event_hash("0", 1, &at, None, "system", "x", "e", "1", Some("500103"), &serde_json::json!({})));
-        assert_ne!(base, event_hash("0", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({"k": 1})));
+        assert_ne!(
+            base,
+            event_hash(
+                "1",
+                1,
+                &at,
+                None,
+                "system",
+                "x",
+                "e",
+                "1",
+                None,
+                &serde_json::json!({})
+            )
+        );
+        assert_ne!(
+            base,
+            event_hash(
+                "0",
+                2,
+                &at,
+                None,
+                "system",
+                "x",
+                "e",
+                "1",
+                None,
+                &serde_json::json!({})
+            )
+        );
+        assert_ne!(
+            base,
+            event_hash(
+                "0",
+                1,
+                &at,
+                None,
+                "system",
+                "y",
+                "e",
+                "1",
+                None,
+                &serde_json::json!({})
+            )
+        );
+        assert_ne!(
+            base,
+            event_hash(
+                "0",
+                1,
+                &at,
+                None,
+                "system",
+                "x",
+                "e",
+                "1",
+                Some("500103"),
+                &serde_json::json!({})
+            )
+        );
+        assert_ne!(
+            base,
+            event_hash(
+                "0",
+                1,
+                &at,
+                None,
+                "system",
+                "x",
+                "e",
+                "1",
+                None,
+                &serde_json::json!({"k": 1})
+            )
+        );
     }
 }

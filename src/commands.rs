@@ -12,8 +12,12 @@ fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
         .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL (STDREG_DATABASE_URL): {e}"))
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("task failed: {e}"))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| anyhow::anyhow!("task failed: {e}"))?
 }
 
 /// Applies migrations, loads reference data and applies the search settings.
@@ -46,7 +50,10 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     match search.ensure_index(&uid).await {
         Ok(true) => println!("search index {uid}: settings applied"),
         Ok(false) => println!("search index {uid}: settings up to date"),
-        Err(e) => anyhow::bail!("cannot prepare the search index at {} (STDREG_MEILI_URL): {e}", settings.meili_url),
+        Err(e) => anyhow::bail!(
+            "cannot prepare the search index at {} (STDREG_MEILI_URL): {e}",
+            settings.meili_url
+        ),
     }
     Ok(())
 }
@@ -92,4 +99,55 @@ pub async fn preflight(settings: &Settings) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "could not check the search index settings");
     }
     Ok(())
+}
+
+/// Creates a sysadmin or regulator account from the command line.
+pub async fn create_user(
+    settings: &Settings,
+    email: &str,
+    password: &str,
+    name: &str,
+    role: &str,
+    jurisdiction: Option<&str>,
+) -> anyhow::Result<()> {
+    let input = crate::services::accounts::check_staff(email, password, name, role, jurisdiction)
+        .map_err(describe)?;
+    let s = settings.clone();
+    let user = blocking(move || {
+        let hash = crate::auth::password::hash(&input.password)?;
+        let mut conn = connect(&s)?;
+        let now = chrono::Utc::now();
+        conn.transaction(|conn| {
+            crate::services::accounts::create_staff(
+                conn,
+                now,
+                &crate::audit::AuditActor::system(),
+                &input,
+                &hash,
+            )
+        })
+        .map_err(describe)
+    })
+    .await?;
+    println!(
+        "created {} {} ({})",
+        user.role.as_str(),
+        user.email,
+        user.id
+    );
+    Ok(())
+}
+
+/// An API error as a one-line message naming its fields.
+fn describe(e: crate::error::ApiError) -> anyhow::Error {
+    let details: Vec<String> = e
+        .details
+        .iter()
+        .map(|d| format!("{}: {}", d.field, d.message))
+        .collect();
+    if details.is_empty() {
+        anyhow::anyhow!("{}", e.message)
+    } else {
+        anyhow::anyhow!("{}", details.join("; "))
+    }
 }

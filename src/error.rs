@@ -39,32 +39,76 @@ impl Code {
     const fn entry(self) -> (&'static str, StatusCode, &'static str) {
         use Code::*;
         match self {
-            MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST, "请求体不是合法的 JSON"),
+            MalformedJson => (
+                "malformed_json",
+                StatusCode::BAD_REQUEST,
+                "请求体不是合法的 JSON",
+            ),
             BadRequest => ("bad_request", StatusCode::BAD_REQUEST, "请求无法解析"),
             InvalidParameter => ("invalid_parameter", StatusCode::BAD_REQUEST, "参数无效"),
-            Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "需要登录或有效的访问令牌"),
-            InvalidToken => ("invalid_token", StatusCode::UNAUTHORIZED, "访问令牌无效或已过期"),
-            InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED, "邮箱或密码错误"),
+            Unauthorized => (
+                "unauthorized",
+                StatusCode::UNAUTHORIZED,
+                "需要登录或有效的访问令牌",
+            ),
+            InvalidToken => (
+                "invalid_token",
+                StatusCode::UNAUTHORIZED,
+                "访问令牌无效或已过期",
+            ),
+            InvalidCredentials => (
+                "invalid_credentials",
+                StatusCode::UNAUTHORIZED,
+                "邮箱或密码错误",
+            ),
             Forbidden => ("forbidden", StatusCode::FORBIDDEN, "无权执行此操作"),
             NotFound => ("not_found", StatusCode::NOT_FOUND, "资源不存在"),
-            MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "该地址不支持此请求方法"),
+            MethodNotAllowed => (
+                "method_not_allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "该地址不支持此请求方法",
+            ),
             Conflict => ("conflict", StatusCode::CONFLICT, "与现有数据冲突"),
-            InvalidState => ("invalid_state", StatusCode::CONFLICT, "当前状态不允许此操作"),
-            PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "请求体过大"),
+            InvalidState => (
+                "invalid_state",
+                StatusCode::CONFLICT,
+                "当前状态不允许此操作",
+            ),
+            PayloadTooLarge => (
+                "payload_too_large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "请求体过大",
+            ),
             UnsupportedMediaType => (
                 "unsupported_media_type",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "不支持的内容类型，请使用 application/json",
             ),
-            Validation => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "提交的数据未通过校验"),
-            RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "请求过于频繁，请稍后再试"),
+            Validation => (
+                "validation_failed",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "提交的数据未通过校验",
+            ),
+            RateLimited => (
+                "rate_limited",
+                StatusCode::TOO_MANY_REQUESTS,
+                "请求过于频繁，请稍后再试",
+            ),
             DatabaseUnavailable => (
                 "database_unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
                 "数据库暂时不可用，请稍后重试",
             ),
-            SearchUnavailable => ("search_unavailable", StatusCode::SERVICE_UNAVAILABLE, "搜索服务暂时不可用"),
-            Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误"),
+            SearchUnavailable => (
+                "search_unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "搜索服务暂时不可用",
+            ),
+            Internal => (
+                "internal",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务器内部错误",
+            ),
         }
     }
 
@@ -107,7 +151,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -259,14 +306,18 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => ApiError::of(Code::NotFound),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::db_unavailable(e),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::db_unavailable(e)
+            }
             Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, ref info)
                 if info.message().contains("connection") || info.message().contains("server") =>
             {
                 ApiError::db_unavailable(e)
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                ApiError::new(Code::Conflict, "并发修改冲突，请重试").with_code("concurrent_update").retry_after(1)
+                ApiError::new(Code::Conflict, "并发修改冲突，请重试")
+                    .with_code("concurrent_update")
+                    .retry_after(1)
             }
             other => ApiError::internal(other),
         }
@@ -293,14 +344,32 @@ mod tests {
     fn every_code_is_snake_case_and_unique() {
         use Code::*;
         let all = [
-            MalformedJson, BadRequest, InvalidParameter, Unauthorized, InvalidToken, InvalidCredentials,
-            Forbidden, NotFound, MethodNotAllowed, Conflict, InvalidState, PayloadTooLarge,
-            UnsupportedMediaType, Validation, RateLimited, DatabaseUnavailable, SearchUnavailable, Internal,
+            MalformedJson,
+            BadRequest,
+            InvalidParameter,
+            Unauthorized,
+            InvalidToken,
+            InvalidCredentials,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            Conflict,
+            InvalidState,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            Validation,
+            RateLimited,
+            DatabaseUnavailable,
+            SearchUnavailable,
+            Internal,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {
             let s = c.as_str();
-            assert!(s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{s}");
+            assert!(
+                s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{s}"
+            );
             assert!(seen.insert(s), "duplicate {s}");
         }
     }

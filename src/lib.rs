@@ -11,6 +11,7 @@
 //! ```
 
 pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -24,6 +25,8 @@ pub mod outbox;
 pub mod reference;
 pub mod routes;
 pub mod search;
+pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod validate;
 pub mod worker;

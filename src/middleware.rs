@@ -23,7 +23,10 @@ pub struct RequestId(pub String);
 
 fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
-    let ok = !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then(|| v.to_string())
 }
 
@@ -41,15 +44,16 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let http_req = req.request().clone();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
 
-    let result = next.call(req).instrument(span.clone()).await;
-    let mut res: ServiceResponse<BoxBody> = match result {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => ServiceResponse::from_err(e, http_req.clone()).map_into_boxed_body(),
-    };
+    // Handler errors arrive here as responses; an `Err` comes only from a failing middleware and
+    // is turned into a response by actix itself.
+    let mut res: ServiceResponse<BoxBody> = next
+        .call(req)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
 
     let status = res.status();
     let _enter = span.enter();
@@ -58,7 +62,11 @@ pub async fn request_context(
             Some(e) => tracing::error!(error = %e, "unexpected error"),
             None => tracing::error!("internal error response"),
         }
-        let body = ApiError::new(Code::Internal, format!("服务器内部错误，请稍后重试（请求号 {id}）")).body();
+        let body = ApiError::new(
+            Code::Internal,
+            format!("服务器内部错误，请稍后重试（请求号 {id}）"),
+        )
+        .body();
         res = res.into_response(HttpResponse::InternalServerError().json(body));
     } else if status.is_client_error() || status.is_server_error() {
         let is_json = res
@@ -90,7 +98,10 @@ pub async fn request_context(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
-    let route = http_req.match_pattern().unwrap_or_else(|| "unmatched".to_string());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
     let elapsed = started.elapsed();
     if let Some(m) = metrics {
         m.observe(&method, &route, status.as_u16(), elapsed.as_secs_f64());

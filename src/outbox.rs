@@ -4,7 +4,7 @@
 //! and a missing entity means delete.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Double};
+use diesel::sql_types::{BigInt, Double, Nullable};
 use uuid::Uuid;
 
 use crate::db::schema::outbox;
@@ -14,7 +14,10 @@ pub const DECLARATION: &str = "declaration";
 /// Records that the search document of an entity must be refreshed.
 pub fn enqueue(conn: &mut PgConnection, entity_type: &str, entity_id: Uuid) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
-        .values((outbox::entity_type.eq(entity_type), outbox::entity_id.eq(entity_id)))
+        .values((
+            outbox::entity_type.eq(entity_type),
+            outbox::entity_id.eq(entity_id),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -26,10 +29,17 @@ pub fn enqueue_many(conn: &mut PgConnection, entity_type: &str, ids: &[Uuid]) ->
     }
     let rows: Vec<_> = ids
         .iter()
-        .map(|id| (outbox::entity_type.eq(entity_type), outbox::entity_id.eq(*id)))
+        .map(|id| {
+            (
+                outbox::entity_type.eq(entity_type),
+                outbox::entity_id.eq(*id),
+            )
+        })
         .collect();
     for chunk in rows.chunks(5000) {
-        diesel::insert_into(outbox::table).values(chunk).execute(conn)?;
+        diesel::insert_into(outbox::table)
+            .values(chunk)
+            .execute(conn)?;
     }
     Ok(())
 }

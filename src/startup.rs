@@ -26,14 +26,27 @@ pub struct AppState {
     pub search: SearchIndex,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    pub jwt: Arc<crate::auth::jwt::JwtKeys>,
 }
 
 impl AppState {
     /// Builds the state without touching the network (connections are made on first use).
     pub fn new(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::build_pool(settings.database_url(), settings.database_pool_size, settings.database_timeout);
+        let pool = db::build_pool(
+            settings.database_url(),
+            settings.database_pool_size,
+            settings.database_timeout,
+        );
         let search = SearchIndex::new(&settings)?;
-        Ok(Self { pool, settings: Arc::new(settings), search, metrics: Arc::new(Metrics::new()), clock: Clock::default() })
+        let jwt = Arc::new(crate::auth::jwt::JwtKeys::new(&settings));
+        Ok(Self {
+            pool,
+            settings: Arc::new(settings),
+            search,
+            metrics: Arc::new(Metrics::new()),
+            clock: Clock::default(),
+            jwt,
+        })
     }
 }
 
@@ -49,6 +62,7 @@ impl AppState {
     tags(
         (name = "operations", description = "health, readiness, metrics"),
         (name = "reference", description = "divisions, industries, standards catalogue"),
+        (name = "accounts", description = "organizations, users, sessions, API tokens"),
     )
 )]
 pub struct ApiDoc;
@@ -67,7 +81,12 @@ impl RouteTable {
                     .as_object()
                     .map(|m| {
                         m.keys()
-                            .filter(|k| matches!(k.as_str(), "get" | "post" | "put" | "patch" | "delete" | "head"))
+                            .filter(|k| {
+                                matches!(
+                                    k.as_str(),
+                                    "get" | "post" | "put" | "patch" | "delete" | "head"
+                                )
+                            })
                             .map(|k| k.to_ascii_uppercase())
                             .collect()
                     })
@@ -83,27 +102,36 @@ impl RouteTable {
         let mut found: Option<Vec<String>> = None;
         for (def, methods) in &self.routes {
             if def.is_match(path) {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(methods.iter().cloned());
             }
         }
         found
     }
 }
 
-async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
     if let Some(methods) = table.allowed(req.path()) {
         let mut err = ApiError::new(
             Code::MethodNotAllowed,
-            format!("{} 不支持 {} 请求，可用：{}", req.path(), req.method(), methods.join(", ")),
+            format!(
+                "{} 不支持 {} 请求，可用：{}",
+                req.path(),
+                req.method(),
+                methods.join(", ")
+            ),
         );
         err.allow = Some(methods.join(", "));
         return Err(err);
     }
-    Err(ApiError::new(Code::NotFound, format!("没有这个地址：{}", req.path())))
-}
-
-async fn openapi_json(doc: web::Data<serde_json::Value>) -> HttpResponse {
-    HttpResponse::Ok().json(doc.get_ref())
+    Err(ApiError::new(
+        Code::NotFound,
+        format!("没有这个地址：{}", req.path()),
+    ))
 }
 
 /// The whole application, for `serve` and for tests.
@@ -134,7 +162,6 @@ pub fn build_app(
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(doc))
         .app_data(crate::extract::path_config())
-        .route("/api/v1/openapi.json", web::get().to(openapi_json))
         .default_service(web::to(fallback))
         .wrap(
             DefaultHeaders::new()
@@ -164,7 +191,11 @@ impl Application {
             .listen(listener)?
             .shutdown_timeout(10)
             .run();
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -57,7 +57,9 @@ pub fn parse_industry_code(s: &str) -> Option<String> {
         return None;
     }
     let digits = chars.as_str();
-    if !(digits.is_empty() || ((2..=4).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))) {
+    if !(digits.is_empty()
+        || ((2..=4).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())))
+    {
         return None;
     }
     Some(s)
@@ -92,7 +94,12 @@ pub fn is_ics_code(s: &str) -> bool {
 /// CCS: `^[A-HJ-NP-Z]\d{2}$`.
 pub fn is_ccs_code(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 3 && b[0].is_ascii_uppercase() && b[0] != b'I' && b[0] != b'O' && b[1].is_ascii_digit() && b[2].is_ascii_digit()
+    b.len() == 3
+        && b[0].is_ascii_uppercase()
+        && b[0] != b'I'
+        && b[0] != b'O'
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
 }
 
 #[cfg(test)]
@@ -130,7 +137,10 @@ mod tests {
         assert_eq!(parse_industry_code("C38411"), None);
         assert_eq!(parse_industry_code("C3"), None);
         assert_eq!(industry_table_key("C3841"), "3841");
-        assert_eq!(industry_prefixes("C3841"), vec!["C", "C38", "C384", "C3841"]);
+        assert_eq!(
+            industry_prefixes("C3841"),
+            vec!["C", "C38", "C384", "C3841"]
+        );
     }
 
     #[test]
@@ -142,6 +152,8 @@ mod tests {
             assert!(!is_ics_code(bad), "{bad}");
         }
         assert!(is_ccs_code("A00") && is_ccs_code("J98") && is_ccs_code("Z01"));
-        assert!(!is_ccs_code("I00") && !is_ccs_code("O12") && !is_ccs_code("A0") && !is_ccs_code("a00"));
+        assert!(
+            !is_ccs_code("I00") && !is_ccs_code("O12") && !is_ccs_code("A0") && !is_ccs_code("a00")
+        );
     }
 }

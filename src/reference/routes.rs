@@ -4,7 +4,10 @@ use actix_web::{get, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{self, schema::{catalog_standards, divisions, industries}};
+use crate::db::{
+    self,
+    schema::{catalog_standards, divisions, industries},
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::startup::AppState;
@@ -28,7 +31,10 @@ pub struct DivisionList {
 /// and counties; without `parent`, the provinces.
 #[utoipa::path(tag = "reference", params(DivisionQuery), responses((status = 200, body = DivisionList), (status = 404)))]
 #[get("/reference/divisions")]
-pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>) -> ApiResult<web::Json<DivisionList>> {
+pub async fn list_divisions(
+    state: web::Data<AppState>,
+    q: Query<DivisionQuery>,
+) -> ApiResult<web::Json<DivisionList>> {
     let parent = q.0.parent.map(|p| p.trim().to_string());
     if let Some(p) = &parent
         && !crate::domain::codes::is_division_code(p)
@@ -37,15 +43,23 @@ pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>)
     }
     let list = db::run(&state.pool, move |conn| {
         let parent_row = match &parent {
-            Some(p) => Some(super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
+            Some(p) => Some(
+                super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?,
+            ),
             None => None,
         };
-        let mut query = divisions::table.select(Division::as_select()).order(divisions::code).into_boxed();
+        let mut query = divisions::table
+            .select(Division::as_select())
+            .order(divisions::code)
+            .into_boxed();
         query = match &parent {
             Some(p) => query.filter(divisions::parent_code.eq(p)),
             None => query.filter(divisions::level.eq("province")),
         };
-        Ok(DivisionList { parent: parent_row, items: query.load(conn)? })
+        Ok(DivisionList {
+            parent: parent_row,
+            items: query.load(conn)?,
+        })
     })
     .await?;
     Ok(web::Json(list))
@@ -74,22 +88,34 @@ pub struct IndustryList {
 /// GB/T 4754-2017 industries under a parent: `?parent=C` lists manufacturing's divisions.
 #[utoipa::path(tag = "reference", params(IndustryQuery), responses((status = 200, body = IndustryList)))]
 #[get("/reference/industries")]
-pub async fn list_industries(state: web::Data<AppState>, q: Query<IndustryQuery>) -> ApiResult<web::Json<IndustryList>> {
+pub async fn list_industries(
+    state: web::Data<AppState>,
+    q: Query<IndustryQuery>,
+) -> ApiResult<web::Json<IndustryList>> {
     let parent = match q.0.parent {
         Some(p) => Some(
-            crate::domain::codes::parse_industry_code(&p)
-                .ok_or_else(|| ApiError::bad_param("parent", "应为门类字母加 2-4 位数字，如 C 或 C38"))?,
+            crate::domain::codes::parse_industry_code(&p).ok_or_else(|| {
+                ApiError::bad_param("parent", "应为门类字母加 2-4 位数字，如 C 或 C38")
+            })?,
         ),
         None => None,
     };
     let items = db::run(&state.pool, move |conn| {
         let mut query = industries::table
-            .select((industries::code, industries::name, industries::level, industries::section))
+            .select((
+                industries::code,
+                industries::name,
+                industries::level,
+                industries::section,
+            ))
             .order(industries::code)
             .into_boxed();
         query = match &parent {
             Some(p) => query
-                .filter(industries::parent_code.eq(crate::domain::codes::industry_table_key(p).to_string()))
+                .filter(
+                    industries::parent_code
+                        .eq(crate::domain::codes::industry_table_key(p).to_string()),
+                )
                 .filter(industries::section.eq(p[..1].to_string())),
             None => query.filter(industries::level.eq("section")),
         };
@@ -97,7 +123,11 @@ pub async fn list_industries(state: web::Data<AppState>, q: Query<IndustryQuery>
         Ok(rows
             .into_iter()
             .map(|(code, name, level, section)| Industry {
-                code: if level == "section" { code } else { format!("{section}{code}") },
+                code: if level == "section" {
+                    code
+                } else {
+                    format!("{section}{code}")
+                },
                 name,
                 level,
             })
@@ -124,7 +154,10 @@ pub struct StandardList {
 /// Catalogue look-up by number or title, for the declaration form.
 #[utoipa::path(tag = "reference", params(StandardQuery), responses((status = 200, body = StandardList)))]
 #[get("/reference/standards")]
-pub async fn search_standards(state: web::Data<AppState>, q: Query<StandardQuery>) -> ApiResult<web::Json<StandardList>> {
+pub async fn search_standards(
+    state: web::Data<AppState>,
+    q: Query<StandardQuery>,
+) -> ApiResult<web::Json<StandardList>> {
     let raw = q.0.q.trim().to_string();
     if raw.is_empty() || raw.chars().count() > 100 {
         return Err(ApiError::bad_param("q", "应为 1-100 个字符"));
@@ -142,11 +175,18 @@ pub async fn search_standards(state: web::Data<AppState>, q: Query<StandardQuery
             .filter(
                 catalog_standards::number
                     .ilike(&pattern)
-                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
-                        .bind::<diesel::sql_types::Text, _>(compact))
+                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "replace(number, ' ', '') ILIKE ",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(compact))
                     .or(catalog_standards::title.ilike(&title_pattern)),
             )
-            .order((catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(), catalog_standards::number))
+            .order((
+                catalog_standards::number
+                    .ilike(format!("{}%", escape_like(&normalized)))
+                    .desc(),
+                catalog_standards::number,
+            ))
             .limit(limit)
             .select(CatalogStandard::as_select())
             .load(conn)?;

@@ -1,13 +1,28 @@
 //! HTTP routes, one module per resource. Handlers parse input, pick the actor and status codes, and
 //! call the services; no SQL here.
 
+pub mod accounts;
 pub mod ops;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every `/api/v1` route (the OpenAPI document is collected from these).
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(crate::reference::routes::list_divisions)
+    cfg.route("/openapi.json", actix_web::web::get().to(ops::openapi_json))
+        .service(accounts::register)
+        .service(accounts::login)
+        .service(accounts::refresh)
+        .service(accounts::logout)
+        .service(accounts::me)
+        .service(accounts::add_member)
+        .service(accounts::list_members)
+        .service(accounts::remove_member)
+        .service(accounts::create_token)
+        .service(accounts::list_tokens)
+        .service(accounts::revoke_token)
+        .service(accounts::create_staff)
+        .service(accounts::get_organization)
+        .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)
         .service(crate::reference::routes::search_standards);
 }

@@ -54,7 +54,11 @@ pub async fn write_index(
     }
     for task in tasks {
         let done = task
-            .wait_for_completion(&search.client, Some(std::time::Duration::from_millis(20)), Some(TASK_TIMEOUT))
+            .wait_for_completion(
+                &search.client,
+                Some(std::time::Duration::from_millis(20)),
+                Some(TASK_TIMEOUT),
+            )
             .await?;
         if done.is_failure() {
             anyhow::bail!("indexing task failed: {:?}", done.unwrap_failure());
@@ -158,7 +162,10 @@ pub async fn drain_all(state: &AppState) -> anyhow::Result<usize> {
         let n = drain_once(state, 1000).await?;
         if n == 0 {
             let waiting: i64 = crate::db::run(&state.pool, |conn| {
-                Ok(outbox::table.filter(outbox::available_at.le(diesel::dsl::now)).count().get_result(conn)?)
+                Ok(outbox::table
+                    .filter(outbox::available_at.le(diesel::dsl::now))
+                    .count()
+                    .get_result(conn)?)
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,0 +1,3 @@
+//! Use cases, one module per aggregate. Each function runs inside the caller's transaction.
+
+pub mod accounts;
