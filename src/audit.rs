@@ -21,16 +21,10 @@ pub struct AuditActor {
 
 impl AuditActor {
     pub fn system() -> Self {
-        Self {
-            id: None,
-            role: "system".into(),
-        }
+        Self { id: None, role: "system".into() }
     }
     pub fn anonymous() -> Self {
-        Self {
-            id: None,
-            role: "anonymous".into(),
-        }
+        Self { id: None, role: "anonymous".into() }
     }
 }
 
@@ -141,10 +135,8 @@ fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Appends an event. Must run inside the caller's transaction, so the event commits with the change.
 pub fn append(conn: &mut PgConnection, at: DateTime<Utc>, ev: NewEvent<'_>) -> QueryResult<i64> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .select((audit_head::seq, audit_head::hash))
-        .for_update()
-        .first(conn)?;
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.select((audit_head::seq, audit_head::hash)).for_update().first(conn)?;
     let seq = head_seq + 1;
     let at = truncate_to_micros(at);
     let hash = event_hash(
@@ -174,10 +166,55 @@ pub fn append(conn: &mut PgConnection, at: DateTime<Utc>, ev: NewEvent<'_>) -> Q
             audit_events::hash.eq(&hash),
         ))
         .execute(conn)?;
-    diesel::update(audit_head::table)
-        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&hash)))
-        .execute(conn)?;
+    diesel::update(audit_head::table).set((audit_head::seq.eq(seq), audit_head::hash.eq(&hash))).execute(conn)?;
     Ok(seq)
+}
+
+/// Appends many events under one lock of the head (bulk writes). Same chain as [`append`].
+pub fn append_many(conn: &mut PgConnection, at: DateTime<Utc>, events: &[NewEvent<'_>]) -> QueryResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.select((audit_head::seq, audit_head::hash)).for_update().first(conn)?;
+    let at = truncate_to_micros(at);
+    let mut prev = head_hash;
+    let mut seq = head_seq;
+    let mut rows = Vec::with_capacity(events.len());
+    for ev in events {
+        seq += 1;
+        let hash = event_hash(
+            &prev,
+            seq,
+            &at,
+            ev.actor.id,
+            &ev.actor.role,
+            ev.action,
+            ev.entity_type,
+            &ev.entity_id,
+            ev.division_code.as_deref(),
+            &ev.summary,
+        );
+        rows.push((
+            audit_events::seq.eq(seq),
+            audit_events::at.eq(at),
+            audit_events::actor_id.eq(ev.actor.id),
+            audit_events::actor_role.eq(ev.actor.role.clone()),
+            audit_events::action.eq(ev.action.to_string()),
+            audit_events::entity_type.eq(ev.entity_type.to_string()),
+            audit_events::entity_id.eq(ev.entity_id.clone()),
+            audit_events::division_code.eq(ev.division_code.clone()),
+            audit_events::summary.eq(ev.summary.clone()),
+            audit_events::prev_hash.eq(prev.clone()),
+            audit_events::hash.eq(hash.clone()),
+        ));
+        prev = hash;
+    }
+    for chunk in rows.chunks(2000) {
+        diesel::insert_into(audit_events::table).values(chunk).execute(conn)?;
+    }
+    diesel::update(audit_head::table).set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev))).execute(conn)?;
+    Ok(())
 }
 
 /// The chain's length and head hash.
@@ -188,13 +225,8 @@ pub struct Head {
 }
 
 pub fn head(conn: &mut PgConnection) -> QueryResult<Head> {
-    let (seq, hash): (i64, String) = audit_head::table
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    Ok(Head {
-        count: seq,
-        head_hash: hash,
-    })
+    let (seq, hash): (i64, String) = audit_head::table.select((audit_head::seq, audit_head::hash)).first(conn)?;
+    Ok(Head { count: seq, head_hash: hash })
 }
 
 /// Result of walking the chain.
@@ -226,10 +258,7 @@ pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
             if ev.seq != expected_seq {
                 return Ok(Verification::Broken {
                     seq: expected_seq,
-                    reason: format!(
-                        "event {expected_seq} is missing (next present is {})",
-                        ev.seq
-                    ),
+                    reason: format!("event {expected_seq} is missing (next present is {})", ev.seq),
                 });
             }
             if ev.prev_hash != prev_hash {
@@ -281,102 +310,21 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_recursively() {
         let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 0, "y": "中"}], "c": null}});
-        assert_eq!(
-            canonical_json(&v),
-            r#"{"a":{"c":null,"d":[1,{"y":"中","z":0}]},"b":1}"#
-        );
+        assert_eq!(canonical_json(&v), r#"{"a":{"c":null,"d":[1,{"y":"中","z":0}]},"b":1}"#);
     }
 
     #[test]
     fn hash_depends_on_every_field() {
         let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).expect("ts");
-        let base = event_hash(
-            "0",
-            1,
-            &at,
-            None,
-            "system",
-            "x",
-            "e",
-            "1",
-            None,
-            &serde_json::json!({}),
-        );
+        let base = event_hash("0", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({}));
         assert_eq!(base.len(), 64);
+        assert_ne!(base, event_hash("1", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({})));
+        assert_ne!(base, event_hash("0", 2, &at, None, "system", "x", "e", "1", None, &serde_json::json!({})));
+        assert_ne!(base, event_hash("0", 1, &at, None, "system", "y", "e", "1", None, &serde_json::json!({})));
         assert_ne!(
             base,
-            event_hash(
-                "1",
-                1,
-                &at,
-                None,
-                "system",
-                "x",
-                "e",
-                "1",
-                None,
-                &serde_json::json!({})
-            )
+            event_hash("0", 1, &at, None, "system", "x", "e", "1", Some("500103"), &serde_json::json!({}))
         );
-        assert_ne!(
-            base,
-            event_hash(
-                "0",
-                2,
-                &at,
-                None,
-                "system",
-                "x",
-                "e",
-                "1",
-                None,
-                &serde_json::json!({})
-            )
-        );
-        assert_ne!(
-            base,
-            event_hash(
-                "0",
-                1,
-                &at,
-                None,
-                "system",
-                "y",
-                "e",
-                "1",
-                None,
-                &serde_json::json!({})
-            )
-        );
-        assert_ne!(
-            base,
-            event_hash(
-                "0",
-                1,
-                &at,
-                None,
-                "system",
-                "x",
-                "e",
-                "1",
-                Some("500103"),
-                &serde_json::json!({})
-            )
-        );
-        assert_ne!(
-            base,
-            event_hash(
-                "0",
-                1,
-                &at,
-                None,
-                "system",
-                "x",
-                "e",
-                "1",
-                None,
-                &serde_json::json!({"k": 1})
-            )
-        );
+        assert_ne!(base, event_hash("0", 1, &at, None, "system", "x", "e", "1", None, &serde_json::json!({"k": 1})));
     }
 }

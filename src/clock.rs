@@ -23,7 +23,6 @@ impl Clock {
 
     /// Moves the clock forward (tests and drills only).
     pub fn advance(&self, by: Duration) {
-        self.offset_secs
-            .fetch_add(by.num_seconds(), Ordering::Relaxed);
+        self.offset_secs.fetch_add(by.num_seconds(), Ordering::Relaxed);
     }
 }

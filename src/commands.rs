@@ -12,12 +12,8 @@ fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
         .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL (STDREG_DATABASE_URL): {e}"))
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| anyhow::anyhow!("task failed: {e}"))?
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("task failed: {e}"))?
 }
 
 /// Applies migrations, loads reference data and applies the search settings.
@@ -50,10 +46,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     match search.ensure_index(&uid).await {
         Ok(true) => println!("search index {uid}: settings applied"),
         Ok(false) => println!("search index {uid}: settings up to date"),
-        Err(e) => anyhow::bail!(
-            "cannot prepare the search index at {} (STDREG_MEILI_URL): {e}",
-            settings.meili_url
-        ),
+        Err(e) => anyhow::bail!("cannot prepare the search index at {} (STDREG_MEILI_URL): {e}", settings.meili_url),
     }
     Ok(())
 }
@@ -61,7 +54,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 /// Loads the shipped reference tables.
 pub async fn catalog_import(settings: &Settings) -> anyhow::Result<()> {
     let s = settings.clone();
-    let report = blocking(move || Ok(crate::reference::import_all(&mut connect(&s)?)?)).await?;
+    let report = blocking(move || crate::reference::import_all(&mut connect(&s)?)).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
@@ -110,44 +103,24 @@ pub async fn create_user(
     role: &str,
     jurisdiction: Option<&str>,
 ) -> anyhow::Result<()> {
-    let input = crate::services::accounts::check_staff(email, password, name, role, jurisdiction)
-        .map_err(describe)?;
+    let input = crate::services::accounts::check_staff(email, password, name, role, jurisdiction).map_err(describe)?;
     let s = settings.clone();
     let user = blocking(move || {
         let hash = crate::auth::password::hash(&input.password)?;
         let mut conn = connect(&s)?;
         let now = chrono::Utc::now();
         conn.transaction(|conn| {
-            crate::services::accounts::create_staff(
-                conn,
-                now,
-                &crate::audit::AuditActor::system(),
-                &input,
-                &hash,
-            )
+            crate::services::accounts::create_staff(conn, now, &crate::audit::AuditActor::system(), &input, &hash)
         })
         .map_err(describe)
     })
     .await?;
-    println!(
-        "created {} {} ({})",
-        user.role.as_str(),
-        user.email,
-        user.id
-    );
+    println!("created {} {} ({})", user.role.as_str(), user.email, user.id);
     Ok(())
 }
 
 /// An API error as a one-line message naming its fields.
 fn describe(e: crate::error::ApiError) -> anyhow::Error {
-    let details: Vec<String> = e
-        .details
-        .iter()
-        .map(|d| format!("{}: {}", d.field, d.message))
-        .collect();
-    if details.is_empty() {
-        anyhow::anyhow!("{}", e.message)
-    } else {
-        anyhow::anyhow!("{}", details.join("; "))
-    }
+    let details: Vec<String> = e.details.iter().map(|d| format!("{}: {}", d.field, d.message)).collect();
+    if details.is_empty() { anyhow::anyhow!("{}", e.message) } else { anyhow::anyhow!("{}", details.join("; ")) }
 }

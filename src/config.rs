@@ -22,96 +22,40 @@ pub struct Key {
 }
 
 const fn key(name: &'static str, help: &'static str) -> Key {
-    Key {
-        name,
-        help,
-        secret: false,
-    }
+    Key { name, help, secret: false }
 }
 const fn secret(name: &'static str, help: &'static str) -> Key {
-    Key {
-        name,
-        help,
-        secret: true,
-    }
+    Key { name, help, secret: true }
 }
 
 /// Every setting stdreg reads.
 pub const KEYS: &[Key] = &[
-    secret(
-        "database_url",
-        "PostgreSQL URL, e.g. postgres://stdreg:pw@127.0.0.1:5432/stdreg (required)",
-    ),
+    secret("database_url", "PostgreSQL URL, e.g. postgres://stdreg:pw@127.0.0.1:5432/stdreg (required)"),
     key("database_pool_size", "connections per process (default 16)"),
-    key(
-        "database_timeout_ms",
-        "wait at most this long for a database connection before answering 503 (default 3000)",
-    ),
-    key(
-        "meili_url",
-        "Meilisearch URL, e.g. http://127.0.0.1:7700 (required)",
-    ),
-    secret(
-        "meili_key",
-        "Meilisearch master or admin key (empty when Meilisearch runs without a key)",
-    ),
+    key("database_timeout_ms", "wait at most this long for a database connection before answering 503 (default 3000)"),
+    key("meili_url", "Meilisearch URL, e.g. http://127.0.0.1:7700 (required)"),
+    secret("meili_key", "Meilisearch master or admin key (empty when Meilisearch runs without a key)"),
     key(
         "meili_index_prefix",
         "prefix of every index name; lets several deployments or tests share one Meilisearch (default empty)",
     ),
-    key(
-        "meili_timeout_ms",
-        "a search slower than this falls back to PostgreSQL and answers degraded (default 1500)",
-    ),
-    key(
-        "listen",
-        "address the HTTP server binds (default 127.0.0.1:8080)",
-    ),
-    key(
-        "http_workers",
-        "HTTP worker threads (default: number of CPUs)",
-    ),
-    secret(
-        "jwt_secret",
-        "HS256 signing secret for access tokens, at least 32 bytes (required)",
-    ),
-    key(
-        "access_token_ttl_secs",
-        "lifetime of access tokens in seconds (default 900)",
-    ),
-    key(
-        "refresh_token_ttl_days",
-        "lifetime of refresh tokens in days (default 30)",
-    ),
+    key("meili_timeout_ms", "a search slower than this falls back to PostgreSQL and answers degraded (default 1500)"),
+    key("listen", "address the HTTP server binds (default 127.0.0.1:8080)"),
+    key("http_workers", "HTTP worker threads (default: number of CPUs)"),
+    secret("jwt_secret", "HS256 signing secret for access tokens, at least 32 bytes (required)"),
+    key("access_token_ttl_secs", "lifetime of access tokens in seconds (default 900)"),
+    key("refresh_token_ttl_days", "lifetime of refresh tokens in days (default 30)"),
     secret(
         "complaint_keys",
         "complainant encryption keys, id:base64(32 bytes)[,id:base64...]; the last one encrypts (required)",
     ),
-    key(
-        "data_dir",
-        "folder for full texts and attachments (default ./data)",
-    ),
+    key("data_dir", "folder for full texts and attachments (default ./data)"),
     key("log_format", "human or json (default human)"),
-    key(
-        "log_level",
-        "tracing filter, e.g. info or stdreg=debug,info (default info)",
-    ),
-    key(
-        "migrate_on_start",
-        "run pending migrations when serve starts (default false)",
-    ),
-    key(
-        "run_workers",
-        "serve also runs the outbox and scheduled workers (default true)",
-    ),
-    key(
-        "worker_poll_ms",
-        "outbox poll interval when idle (default 200)",
-    ),
-    key(
-        "trust_forwarded_for",
-        "take the client IP from X-Forwarded-For (only behind a trusted proxy; default false)",
-    ),
+    key("log_level", "tracing filter, e.g. info or stdreg=debug,info (default info)"),
+    key("migrate_on_start", "run pending migrations when serve starts (default false)"),
+    key("run_workers", "serve also runs the outbox and scheduled workers (default true)"),
+    key("worker_poll_ms", "outbox poll interval when idle (default 200)"),
+    key("trust_forwarded_for", "take the client IP from X-Forwarded-For (only behind a trusted proxy; default false)"),
 ];
 
 /// Validated settings. Built once by [`Settings::load`].
@@ -166,26 +110,17 @@ impl ComplaintKeys {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let mut keys: Vec<(String, SecretBytes)> = Vec::new();
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (id, b64) = part
-                .split_once(':')
-                .ok_or_else(|| "each entry must be id:base64key".to_string())?;
+            let (id, b64) = part.split_once(':').ok_or_else(|| "each entry must be id:base64key".to_string())?;
             let id = id.trim();
-            if id.is_empty()
-                || id.len() > 32
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                return Err(format!(
-                    "key id {id:?} must be 1-32 letters, digits, - or _"
-                ));
+                return Err(format!("key id {id:?} must be 1-32 letters, digits, - or _"));
             }
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64.trim())
                 .map_err(|_| format!("key {id}: not valid base64"))?;
-            let arr: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| format!("key {id}: must decode to exactly 32 bytes (AES-256)"))?;
+            let arr: [u8; 32] =
+                bytes.try_into().map_err(|_| format!("key {id}: must decode to exactly 32 bytes (AES-256)"))?;
             if keys.iter().any(|(k, _)| k == id) {
                 return Err(format!("key id {id} appears twice"));
             }
@@ -230,26 +165,20 @@ pub struct Sources {
 
 impl Sources {
     /// Reads the TOML file (when given) and overlays `STDREG_*` variables from `env`.
-    pub fn collect(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
+    pub fn collect(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
         let mut values = BTreeMap::new();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() })?;
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::File {
                 path: path.display().to_string(),
-                reason: e.to_string(),
+                reason: e.message().to_string(),
             })?;
-            let table: toml::Table =
-                text.parse()
-                    .map_err(|e: toml::de::Error| ConfigError::File {
-                        path: path.display().to_string(),
-                        reason: e.message().to_string(),
-                    })?;
             for (k, v) in table {
-                let known = KEYS.iter().find(|key| key.name == k).ok_or_else(|| {
-                    ConfigError::Invalid(format!("{}: unknown key `{k}`", path.display()))
-                })?;
+                let known = KEYS
+                    .iter()
+                    .find(|key| key.name == k)
+                    .ok_or_else(|| ConfigError::Invalid(format!("{}: unknown key `{k}`", path.display())))?;
                 let s = match v {
                     toml::Value::String(s) => s,
                     toml::Value::Integer(i) => i.to_string(),
@@ -275,10 +204,7 @@ impl Sources {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.values
-            .get(key)
-            .map(String::as_str)
-            .filter(|s| !s.trim().is_empty())
+        self.values.get(key).map(String::as_str).filter(|s| !s.trim().is_empty())
     }
 }
 
@@ -287,8 +213,7 @@ fn invalid(key: &str, reason: impl std::fmt::Display) -> ConfigError {
 }
 
 fn required<'a>(src: &'a Sources, key: &str) -> Result<&'a str, ConfigError> {
-    src.get(key)
-        .ok_or_else(|| invalid(key, "is required but not set"))
+    src.get(key).ok_or_else(|| invalid(key, "is required but not set"))
 }
 
 fn parse_or<T: std::str::FromStr>(src: &Sources, key: &str, default: T) -> Result<T, ConfigError>
@@ -297,20 +222,14 @@ where
 {
     match src.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|e| invalid(key, format!("{v:?} is not valid: {e}"))),
+        Some(v) => v.trim().parse().map_err(|e| invalid(key, format!("{v:?} is not valid: {e}"))),
     }
 }
 
 fn parse_url(key: &str, raw: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
     let url = Url::parse(raw.trim()).map_err(|e| invalid(key, format!("not a URL: {e}")))?;
     if !schemes.contains(&url.scheme()) {
-        return Err(invalid(
-            key,
-            format!("scheme must be one of {schemes:?}, not {:?}", url.scheme()),
-        ));
+        return Err(invalid(key, format!("scheme must be one of {schemes:?}, not {:?}", url.scheme())));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid(key, "the URL has no host"));
@@ -332,22 +251,16 @@ impl Settings {
         let meili_url = parse_url("meili_url", required(src, "meili_url")?, &["http", "https"])?;
         let jwt_secret = required(src, "jwt_secret")?;
         if jwt_secret.len() < 32 {
-            return Err(invalid(
-                "jwt_secret",
-                format!("must be at least 32 bytes, got {}", jwt_secret.len()),
-            ));
+            return Err(invalid("jwt_secret", format!("must be at least 32 bytes, got {}", jwt_secret.len())));
         }
-        let complaint_keys = ComplaintKeys::parse(required(src, "complaint_keys")?)
-            .map_err(|e| invalid("complaint_keys", e))?;
+        let complaint_keys =
+            ComplaintKeys::parse(required(src, "complaint_keys")?).map_err(|e| invalid("complaint_keys", e))?;
         let listen = parse_or(src, "listen", SocketAddr::from(([127, 0, 0, 1], 8080)))?;
         let log_format = match src.get("log_format").unwrap_or("human") {
             "human" => LogFormat::Human,
             "json" => LogFormat::Json,
             other => {
-                return Err(invalid(
-                    "log_format",
-                    format!("must be human or json, not {other:?}"),
-                ));
+                return Err(invalid("log_format", format!("must be human or json, not {other:?}")));
             }
         };
         let pool: u32 = parse_or(src, "database_pool_size", 16)?;
@@ -355,35 +268,23 @@ impl Settings {
             return Err(invalid("database_pool_size", "must be between 1 and 500"));
         }
         let prefix = src.get("meili_index_prefix").unwrap_or("").to_string();
-        if !prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(invalid(
-                "meili_index_prefix",
-                "may hold only letters, digits, _ and -",
-            ));
+        if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(invalid("meili_index_prefix", "may hold only letters, digits, _ and -"));
         }
-        let workers_default = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(2);
+        let workers_default = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
         Ok(Self {
             database_url: SecretString::from(database_url.to_string()),
             database_pool_size: pool,
             database_timeout: Duration::from_millis(parse_or(src, "database_timeout_ms", 3000)?),
             meili_url,
-            meili_key: src
-                .get("meili_key")
-                .map(|k| SecretString::from(k.to_string())),
+            meili_key: src.get("meili_key").map(|k| SecretString::from(k.to_string())),
             meili_index_prefix: prefix,
             meili_timeout: Duration::from_millis(parse_or(src, "meili_timeout_ms", 1500)?),
             listen,
             http_workers: parse_or(src, "http_workers", workers_default)?.max(1),
             jwt_secret: SecretString::from(jwt_secret.to_string()),
             access_token_ttl: Duration::from_secs(parse_or(src, "access_token_ttl_secs", 900)?),
-            refresh_token_ttl: Duration::from_secs(
-                parse_or::<u64>(src, "refresh_token_ttl_days", 30)? * 86_400,
-            ),
+            refresh_token_ttl: Duration::from_secs(parse_or::<u64>(src, "refresh_token_ttl_days", 30)? * 86_400),
             complaint_keys,
             data_dir: PathBuf::from(src.get("data_dir").unwrap_or("./data")),
             log_format,
@@ -406,24 +307,15 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn base() -> Vec<(String, String)> {
         env(&[
-            (
-                "STDREG_DATABASE_URL",
-                "postgres://u:secretpw@127.0.0.1:5432/db",
-            ),
+            ("STDREG_DATABASE_URL", "postgres://u:secretpw@127.0.0.1:5432/db"),
             ("STDREG_MEILI_URL", "http://127.0.0.1:7700"),
             ("STDREG_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-            (
-                "STDREG_COMPLAINT_KEYS",
-                "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-            ),
+            ("STDREG_COMPLAINT_KEYS", "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
         ])
     }
 
@@ -446,50 +338,26 @@ mod tests {
         let mut vars = base();
         vars.push(("STDREG_JWT_SECRET".into(), "short".into()));
         let err = load(vars).expect_err("must fail").to_string();
-        assert!(
-            err.contains("STDREG_JWT_SECRET") && err.contains("at least 32 bytes"),
-            "{err}"
-        );
+        assert!(err.contains("STDREG_JWT_SECRET") && err.contains("at least 32 bytes"), "{err}");
     }
 
     #[test]
     fn missing_and_malformed_values_name_the_key() {
-        let vars: Vec<_> = base()
-            .into_iter()
-            .filter(|(k, _)| k != "STDREG_DATABASE_URL")
-            .collect();
+        let vars: Vec<_> = base().into_iter().filter(|(k, _)| k != "STDREG_DATABASE_URL").collect();
         let err = load(vars).expect_err("must fail").to_string();
-        assert!(
-            err.contains("STDREG_DATABASE_URL") && err.contains("required"),
-            "{err}"
-        );
+        assert!(err.contains("STDREG_DATABASE_URL") && err.contains("required"), "{err}");
 
         let mut vars = base();
         vars.push(("STDREG_MEILI_URL".into(), "not a url".into()));
-        assert!(
-            load(vars)
-                .expect_err("bad url")
-                .to_string()
-                .contains("STDREG_MEILI_URL")
-        );
+        assert!(load(vars).expect_err("bad url").to_string().contains("STDREG_MEILI_URL"));
 
         let mut vars = base();
         vars.push(("STDREG_COMPLAINT_KEYS".into(), "k1:c2hvcnQ=".into()));
-        assert!(
-            load(vars)
-                .expect_err("bad key")
-                .to_string()
-                .contains("32 bytes")
-        );
+        assert!(load(vars).expect_err("bad key").to_string().contains("32 bytes"));
 
         let mut vars = base();
         vars.push(("STDREG_LISTEN".into(), "localhost".into()));
-        assert!(
-            load(vars)
-                .expect_err("bad listen")
-                .to_string()
-                .contains("STDREG_LISTEN")
-        );
+        assert!(load(vars).expect_err("bad listen").to_string().contains("STDREG_LISTEN"));
     }
 
     #[test]
@@ -497,22 +365,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("stdreg-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("tmp");
         let path = dir.join("stdreg.toml");
-        std::fs::write(
-            &path,
-            "listen = \"127.0.0.1:9000\"\nmeili_index_prefix = \"file_\"\n",
-        )
-        .expect("write");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nmeili_index_prefix = \"file_\"\n").expect("write");
         let mut vars = base();
         vars.push(("STDREG_MEILI_INDEX_PREFIX".into(), "env_".into()));
-        let s = Settings::from_sources(&Sources::collect(Some(&path), vars).expect("sources"))
-            .expect("ok");
+        let s = Settings::from_sources(&Sources::collect(Some(&path), vars).expect("sources")).expect("ok");
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.meili_index_prefix, "env_");
         std::fs::write(&path, "lissten = \"x\"\n").expect("write");
-        let err = Sources::collect(Some(&path), base())
-            .err()
-            .expect("unknown key")
-            .to_string();
+        let err = Sources::collect(Some(&path), base()).err().expect("unknown key").to_string();
         assert!(err.contains("unknown key `lissten`"), "{err}");
         std::fs::remove_dir_all(dir).ok();
     }

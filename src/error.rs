@@ -39,76 +39,30 @@ impl Code {
     const fn entry(self) -> (&'static str, StatusCode, &'static str) {
         use Code::*;
         match self {
-            MalformedJson => (
-                "malformed_json",
-                StatusCode::BAD_REQUEST,
-                "请求体不是合法的 JSON",
-            ),
+            MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST, "请求体不是合法的 JSON"),
             BadRequest => ("bad_request", StatusCode::BAD_REQUEST, "请求无法解析"),
             InvalidParameter => ("invalid_parameter", StatusCode::BAD_REQUEST, "参数无效"),
-            Unauthorized => (
-                "unauthorized",
-                StatusCode::UNAUTHORIZED,
-                "需要登录或有效的访问令牌",
-            ),
-            InvalidToken => (
-                "invalid_token",
-                StatusCode::UNAUTHORIZED,
-                "访问令牌无效或已过期",
-            ),
-            InvalidCredentials => (
-                "invalid_credentials",
-                StatusCode::UNAUTHORIZED,
-                "邮箱或密码错误",
-            ),
+            Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "需要登录或有效的访问令牌"),
+            InvalidToken => ("invalid_token", StatusCode::UNAUTHORIZED, "访问令牌无效或已过期"),
+            InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED, "邮箱或密码错误"),
             Forbidden => ("forbidden", StatusCode::FORBIDDEN, "无权执行此操作"),
             NotFound => ("not_found", StatusCode::NOT_FOUND, "资源不存在"),
-            MethodNotAllowed => (
-                "method_not_allowed",
-                StatusCode::METHOD_NOT_ALLOWED,
-                "该地址不支持此请求方法",
-            ),
+            MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "该地址不支持此请求方法"),
             Conflict => ("conflict", StatusCode::CONFLICT, "与现有数据冲突"),
-            InvalidState => (
-                "invalid_state",
-                StatusCode::CONFLICT,
-                "当前状态不允许此操作",
-            ),
-            PayloadTooLarge => (
-                "payload_too_large",
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "请求体过大",
-            ),
+            InvalidState => ("invalid_state", StatusCode::CONFLICT, "当前状态不允许此操作"),
+            PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "请求体过大"),
             UnsupportedMediaType => (
                 "unsupported_media_type",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "不支持的内容类型，请使用 application/json",
             ),
-            Validation => (
-                "validation_failed",
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "提交的数据未通过校验",
-            ),
-            RateLimited => (
-                "rate_limited",
-                StatusCode::TOO_MANY_REQUESTS,
-                "请求过于频繁，请稍后再试",
-            ),
-            DatabaseUnavailable => (
-                "database_unavailable",
-                StatusCode::SERVICE_UNAVAILABLE,
-                "数据库暂时不可用，请稍后重试",
-            ),
-            SearchUnavailable => (
-                "search_unavailable",
-                StatusCode::SERVICE_UNAVAILABLE,
-                "搜索服务暂时不可用",
-            ),
-            Internal => (
-                "internal",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "服务器内部错误",
-            ),
+            Validation => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "提交的数据未通过校验"),
+            RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "请求过于频繁，请稍后再试"),
+            DatabaseUnavailable => {
+                ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE, "数据库暂时不可用，请稍后重试")
+            }
+            SearchUnavailable => ("search_unavailable", StatusCode::SERVICE_UNAVAILABLE, "搜索服务暂时不可用"),
+            Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误"),
         }
     }
 
@@ -151,10 +105,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -163,11 +114,11 @@ impl FieldError {
 pub struct ApiError {
     pub code: Code,
     /// A more specific wire code than the table's, e.g. `duplicate_uscc` for a 409.
-    pub wire_code: Option<Cow<'static, str>>,
+    pub wire_code: Option<&'static str>,
     pub message: Cow<'static, str>,
     pub details: Vec<FieldError>,
-    pub retry_after: Option<u64>,
-    pub allow: Option<String>,
+    pub retry_after: Option<u32>,
+    pub allow: Option<Box<str>>,
     pub source: Option<anyhow::Error>,
 }
 
@@ -192,7 +143,7 @@ impl ApiError {
 
     /// Replaces the table's wire code by a more specific one (same status).
     pub fn with_code(mut self, wire: &'static str) -> Self {
-        self.wire_code = Some(Cow::Borrowed(wire));
+        self.wire_code = Some(wire);
         self
     }
 
@@ -202,7 +153,7 @@ impl ApiError {
     }
 
     pub fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs.max(1));
+        self.retry_after = Some(u32::try_from(secs.max(1)).unwrap_or(u32::MAX));
         self
     }
 
@@ -257,7 +208,7 @@ impl ApiError {
     }
 
     pub fn wire_code(&self) -> &str {
-        self.wire_code.as_deref().unwrap_or(self.code.as_str())
+        self.wire_code.unwrap_or(self.code.as_str())
     }
 
     /// The JSON body.
@@ -294,7 +245,7 @@ impl ResponseError for ApiError {
             res.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
         if let Some(allow) = &self.allow {
-            res.insert_header((header::ALLOW, allow.as_str()));
+            res.insert_header((header::ALLOW, &**allow));
         }
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         res.json(self.body())
@@ -306,18 +257,14 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => ApiError::of(Code::NotFound),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ApiError::db_unavailable(e)
-            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::db_unavailable(e),
             Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, ref info)
                 if info.message().contains("connection") || info.message().contains("server") =>
             {
                 ApiError::db_unavailable(e)
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                ApiError::new(Code::Conflict, "并发修改冲突，请重试")
-                    .with_code("concurrent_update")
-                    .retry_after(1)
+                ApiError::new(Code::Conflict, "并发修改冲突，请重试").with_code("concurrent_update").retry_after(1)
             }
             other => ApiError::internal(other),
         }
@@ -366,10 +313,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in all {
             let s = c.as_str();
-            assert!(
-                s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
-                "{s}"
-            );
+            assert!(s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{s}");
             assert!(seen.insert(s), "duplicate {s}");
         }
     }

@@ -45,22 +45,13 @@ pub fn is_json_content_type(req: &HttpRequest) -> bool {
 }
 
 /// Reads the whole body, refusing more than `limit` bytes with 413.
-pub async fn read_body(
-    req: &HttpRequest,
-    payload: &mut Payload,
-    limit: usize,
-) -> Result<web::BytesMut, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            Code::PayloadTooLarge,
-            format!("请求体超过 {} KiB 上限", limit / 1024),
-        )
-    };
-    if let Some(len) = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
+pub async fn read_body<S>(req: &HttpRequest, payload: &mut S, limit: usize) -> Result<web::BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let too_large = || ApiError::new(Code::PayloadTooLarge, format!("请求体超过 {} KiB 上限", limit / 1024));
+    if let Some(len) =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
         && len > limit
     {
         return Err(too_large());
@@ -86,21 +77,12 @@ fn explain(inner: &str) -> (Option<String>, String) {
         return (between_ticks(rest), "必填字段缺失".to_string());
     }
     if let Some(rest) = inner.strip_prefix("unknown field ") {
-        let expected = rest
-            .split_once(", expected ")
-            .map(|(_, e)| e.replace('`', ""))
-            .unwrap_or_default();
-        return (
-            between_ticks(rest),
-            format!("不认识的字段（可用字段：{expected}）"),
-        );
+        let expected = rest.split_once(", expected ").map(|(_, e)| e.replace('`', "")).unwrap_or_default();
+        return (between_ticks(rest), format!("不认识的字段（可用字段：{expected}）"));
     }
     if let Some(rest) = inner.strip_prefix("unknown variant ") {
         let got = between_ticks(rest).unwrap_or_default();
-        let expected = rest
-            .split_once(", expected ")
-            .map(|(_, e)| e.replace('`', ""))
-            .unwrap_or_default();
+        let expected = rest.split_once(", expected ").map(|(_, e)| e.replace('`', "")).unwrap_or_default();
         return (None, format!("取值“{got}”无效，可选值：{expected}"));
     }
     if let Some(rest) = inner.strip_prefix("invalid type: ") {
@@ -116,6 +98,11 @@ fn explain(inner: &str) -> (Option<String>, String) {
     (None, inner.to_string())
 }
 
+/// A field error from a serde error at a path.
+pub fn field_error_of(path: &serde_path_to_error::Path, inner: &str) -> FieldError {
+    field_error(path, inner)
+}
+
 fn field_error(path: &serde_path_to_error::Path, inner: &str) -> FieldError {
     let (child, message) = explain(inner);
     let mut field = path.to_string();
@@ -125,11 +112,7 @@ fn field_error(path: &serde_path_to_error::Path, inner: &str) -> FieldError {
     if let Some(child) = child {
         let already = field == child || field.ends_with(&format!(".{child}"));
         if !already {
-            field = if field.is_empty() {
-                child
-            } else {
-                format!("{field}.{child}")
-            };
+            field = if field.is_empty() { child } else { format!("{field}.{child}") };
         }
     }
     if field.is_empty() {
@@ -141,23 +124,16 @@ fn field_error(path: &serde_path_to_error::Path, inner: &str) -> FieldError {
 /// Parses a JSON document into `T`, mapping syntax errors to 400 and field errors to 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new(
-            Code::MalformedJson,
-            "请求体为空，应为 JSON 对象",
-        ));
+        return Err(ApiError::new(Code::MalformedJson, "请求体为空，应为 JSON 对象"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => {
             // Trailing characters after the document are malformed JSON.
-            let mut rest =
-                serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
+            let mut rest = serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
             rest.next();
             if rest.next().is_some() {
-                return Err(ApiError::new(
-                    Code::MalformedJson,
-                    "JSON 文档之后还有多余内容",
-                ));
+                return Err(ApiError::new(Code::MalformedJson, "JSON 文档之后还有多余内容"));
             }
             Ok(v)
         }
@@ -171,11 +147,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 }
                 _ => Err(ApiError::new(
                     Code::MalformedJson,
-                    format!(
-                        "请求体不是合法的 JSON（第 {} 行第 {} 列）",
-                        inner.line(),
-                        inner.column()
-                    ),
+                    format!("请求体不是合法的 JSON（第 {} 行第 {} 列）", inner.line(), inner.column()),
                 )),
             }
         }
@@ -193,10 +165,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if !is_json_content_type(&req) {
                 return Err(ApiError::of(Code::UnsupportedMediaType));
             }
-            let limit = req
-                .app_data::<BodyLimit>()
-                .map(|l| l.0)
-                .unwrap_or(JSON_LIMIT);
+            let limit = req.app_data::<BodyLimit>().map(|l| l.0).unwrap_or(JSON_LIMIT);
             let body = read_body(&req, &mut payload, limit).await?;
             parse_json(&body).map(Json)
         })
@@ -239,9 +208,8 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 /// Path parameters that fail to parse (e.g. a malformed UUID) answer 400.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _req| {
-        ApiError::bad_param("path", format!("路径参数无效：{err}")).into()
-    })
+    web::PathConfig::default()
+        .error_handler(|err, _req| ApiError::bad_param("path", format!("路径参数无效：{err}")).into())
 }
 
 /// Percent-decoded query pairs that serde_urlencoded cannot take directly are rare; this keeps one
@@ -277,31 +245,25 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = parse_json::<Body>(br#"{"organization":{"kind":"enterprise"},"count":1}"#)
-            .expect_err("missing");
+        let e = parse_json::<Body>(br#"{"organization":{"kind":"enterprise"},"count":1}"#).expect_err("missing");
         assert_eq!(e.code, Code::Validation);
         assert_eq!(field_of(&e), "organization.uscc");
 
         let e =
-            parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"enterprise"},"count":"1"}"#)
-                .expect_err("type");
+            parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"enterprise"},"count":"1"}"#).expect_err("type");
         assert_eq!(field_of(&e), "count");
 
-        let e = parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"shop"},"count":1}"#)
-            .expect_err("variant");
+        let e = parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"shop"},"count":1}"#).expect_err("variant");
         assert_eq!(field_of(&e), "organization.kind");
 
-        let e = parse_json::<Body>(
-            br#"{"organization":{"uscc":"x","kind":"enterprise"},"count":1,"extra":2}"#,
-        )
-        .expect_err("unknown");
+        let e = parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"enterprise"},"count":1,"extra":2}"#)
+            .expect_err("unknown");
         assert_eq!(field_of(&e), "extra");
 
         let e = parse_json::<Body>(br#"{"organization": "#).expect_err("syntax");
         assert_eq!(e.code, Code::MalformedJson);
-        let e =
-            parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"enterprise"},"count":1} x"#)
-                .expect_err("trailing");
+        let e = parse_json::<Body>(br#"{"organization":{"uscc":"x","kind":"enterprise"},"count":1} x"#)
+            .expect_err("trailing");
         assert_eq!(e.code, Code::MalformedJson);
     }
 

@@ -19,6 +19,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod metrics;
 pub mod middleware;
 pub mod outbox;

@@ -77,10 +77,7 @@ fn main() -> ExitCode {
         }
     };
     stdreg::telemetry::init(settings.log_format, &settings.log_level);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -92,31 +89,14 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Worker => stdreg::worker::run_forever(AppState::new(settings)?).await,
             Command::Migrate => stdreg::commands::migrate(&settings).await,
-            Command::Catalog {
-                command: CatalogCommand::Import,
-            } => stdreg::commands::catalog_import(&settings).await,
+            Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,
             Command::Admin {
-                command:
-                    AdminCommand::CreateUser {
-                        email,
-                        password_stdin: _,
-                        name,
-                        role,
-                        jurisdiction,
-                    },
+                command: AdminCommand::CreateUser { email, password_stdin: _, name, role, jurisdiction },
             } => {
                 let mut password = String::new();
                 std::io::stdin().read_line(&mut password)?;
                 let password = password.trim_end_matches(['\r', '\n']).to_string();
-                stdreg::commands::create_user(
-                    &settings,
-                    &email,
-                    &password,
-                    &name,
-                    &role,
-                    jurisdiction.as_deref(),
-                )
-                .await
+                stdreg::commands::create_user(&settings, &email, &password, &name, &role, jurisdiction.as_deref()).await
             }
         }
     });
@@ -134,15 +114,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = AppState::new(settings)?;
     let app = Application::build(state.clone())?;
     tracing::info!(listen = %state.settings.listen, port = app.port(), "stdreg serving");
-    println!(
-        "stdreg listening on http://{}:{}",
-        state.settings.listen.ip(),
-        app.port()
-    );
-    let workers = state
-        .settings
-        .run_workers
-        .then(|| tokio::spawn(stdreg::worker::run_forever(state.clone())));
+    println!("stdreg listening on http://{}:{}", state.settings.listen.ip(), app.port());
+    let workers = state.settings.run_workers.then(|| tokio::spawn(stdreg::worker::run_forever(state.clone())));
     let result = app.run_until_stopped().await;
     if let Some(w) = workers {
         w.abort();

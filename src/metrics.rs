@@ -44,56 +44,26 @@ impl Metrics {
         let mut registry = Registry::with_prefix("stdreg");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ])
+            Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
         });
-        registry.register(
-            "http_requests",
-            "HTTP requests by route and status",
-            requests.clone(),
-        );
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency by route",
-            latency.clone(),
-        );
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
         let pool_connections = Gauge::default();
         let pool_idle = Gauge::default();
         let pool_max = Gauge::default();
-        registry.register(
-            "db_pool_connections",
-            "open database connections",
-            pool_connections.clone(),
-        );
-        registry.register(
-            "db_pool_idle",
-            "idle database connections",
-            pool_idle.clone(),
-        );
-        registry.register(
-            "db_pool_max",
-            "maximum database connections",
-            pool_max.clone(),
-        );
+        registry.register("db_pool_connections", "open database connections", pool_connections.clone());
+        registry.register("db_pool_idle", "idle database connections", pool_idle.clone());
+        registry.register("db_pool_max", "maximum database connections", pool_max.clone());
         let outbox_pending = Gauge::default();
         let outbox_oldest_seconds = Gauge::default();
-        registry.register(
-            "outbox_pending",
-            "search outbox rows waiting",
-            outbox_pending.clone(),
-        );
+        registry.register("outbox_pending", "search outbox rows waiting", outbox_pending.clone());
         registry.register(
             "outbox_oldest_seconds",
             "age of the oldest waiting outbox row in seconds",
             outbox_oldest_seconds.clone(),
         );
         let search_degraded = Counter::default();
-        registry.register(
-            "search_degraded",
-            "searches answered from PostgreSQL",
-            search_degraded.clone(),
-        );
+        registry.register("search_degraded", "searches answered from PostgreSQL", search_degraded.clone());
         Self {
             registry,
             requests,
@@ -109,17 +79,10 @@ impl Metrics {
 
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests
-            .get_or_create(&RequestLabels {
-                method: method.to_string(),
-                route: route.to_string(),
-                status,
-            })
+            .get_or_create(&RequestLabels { method: method.to_string(), route: route.to_string(), status })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                method: method.to_string(),
-                route: route.to_string(),
-            })
+            .get_or_create(&RouteLabels { method: method.to_string(), route: route.to_string() })
             .observe(seconds);
     }
 

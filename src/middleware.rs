@@ -23,10 +23,7 @@ pub struct RequestId(pub String);
 
 fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
-    let ok = !v.is_empty()
-        && v.len() <= 64
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then(|| v.to_string())
 }
 
@@ -49,11 +46,7 @@ pub async fn request_context(
 
     // Handler errors arrive here as responses; an `Err` comes only from a failing middleware and
     // is turned into a response by actix itself.
-    let mut res: ServiceResponse<BoxBody> = next
-        .call(req)
-        .instrument(span.clone())
-        .await?
-        .map_into_boxed_body();
+    let mut res: ServiceResponse<BoxBody> = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
 
     let status = res.status();
     let _enter = span.enter();
@@ -62,11 +55,7 @@ pub async fn request_context(
             Some(e) => tracing::error!(error = %e, "unexpected error"),
             None => tracing::error!("internal error response"),
         }
-        let body = ApiError::new(
-            Code::Internal,
-            format!("服务器内部错误，请稍后重试（请求号 {id}）"),
-        )
-        .body();
+        let body = ApiError::new(Code::Internal, format!("服务器内部错误，请稍后重试（请求号 {id}）")).body();
         res = res.into_response(HttpResponse::InternalServerError().json(body));
     } else if status.is_client_error() || status.is_server_error() {
         let is_json = res
@@ -98,10 +87,7 @@ pub async fn request_context(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
     let elapsed = started.elapsed();
     if let Some(m) = metrics {
         m.observe(&method, &route, status.as_u16(), elapsed.as_secs_f64());

@@ -14,10 +14,7 @@ pub const DECLARATION: &str = "declaration";
 /// Records that the search document of an entity must be refreshed.
 pub fn enqueue(conn: &mut PgConnection, entity_type: &str, entity_id: Uuid) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::entity_type.eq(entity_type),
-            outbox::entity_id.eq(entity_id),
-        ))
+        .values((outbox::entity_type.eq(entity_type), outbox::entity_id.eq(entity_id)))
         .execute(conn)?;
     Ok(())
 }
@@ -27,19 +24,9 @@ pub fn enqueue_many(conn: &mut PgConnection, entity_type: &str, ids: &[Uuid]) ->
     if ids.is_empty() {
         return Ok(());
     }
-    let rows: Vec<_> = ids
-        .iter()
-        .map(|id| {
-            (
-                outbox::entity_type.eq(entity_type),
-                outbox::entity_id.eq(*id),
-            )
-        })
-        .collect();
+    let rows: Vec<_> = ids.iter().map(|id| (outbox::entity_type.eq(entity_type), outbox::entity_id.eq(*id))).collect();
     for chunk in rows.chunks(5000) {
-        diesel::insert_into(outbox::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(outbox::table).values(chunk).execute(conn)?;
     }
     Ok(())
 }

@@ -32,11 +32,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state without touching the network (connections are made on first use).
     pub fn new(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::build_pool(
-            settings.database_url(),
-            settings.database_pool_size,
-            settings.database_timeout,
-        );
+        let pool = db::build_pool(settings.database_url(), settings.database_pool_size, settings.database_timeout);
         let search = SearchIndex::new(&settings)?;
         let jwt = Arc::new(crate::auth::jwt::JwtKeys::new(&settings));
         Ok(Self {
@@ -63,6 +59,7 @@ impl AppState {
         (name = "operations", description = "health, readiness, metrics"),
         (name = "reference", description = "divisions, industries, standards catalogue"),
         (name = "accounts", description = "organizations, users, sessions, API tokens"),
+        (name = "declarations", description = "self-declared standards: declare, publish, revise, withdraw, versions"),
     )
 )]
 pub struct ApiDoc;
@@ -81,12 +78,7 @@ impl RouteTable {
                     .as_object()
                     .map(|m| {
                         m.keys()
-                            .filter(|k| {
-                                matches!(
-                                    k.as_str(),
-                                    "get" | "post" | "put" | "patch" | "delete" | "head"
-                                )
-                            })
+                            .filter(|k| matches!(k.as_str(), "get" | "post" | "put" | "patch" | "delete" | "head"))
                             .map(|k| k.to_ascii_uppercase())
                             .collect()
                     })
@@ -102,36 +94,23 @@ impl RouteTable {
         let mut found: Option<Vec<String>> = None;
         for (def, methods) in &self.routes {
             if def.is_match(path) {
-                found
-                    .get_or_insert_with(Vec::new)
-                    .extend(methods.iter().cloned());
+                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
             }
         }
         found
     }
 }
 
-async fn fallback(
-    req: HttpRequest,
-    table: web::Data<RouteTable>,
-) -> Result<HttpResponse, ApiError> {
+async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
     if let Some(methods) = table.allowed(req.path()) {
         let mut err = ApiError::new(
             Code::MethodNotAllowed,
-            format!(
-                "{} 不支持 {} 请求，可用：{}",
-                req.path(),
-                req.method(),
-                methods.join(", ")
-            ),
+            format!("{} 不支持 {} 请求，可用：{}", req.path(), req.method(), methods.join(", ")),
         );
-        err.allow = Some(methods.join(", "));
+        err.allow = Some(methods.join(", ").into());
         return Err(err);
     }
-    Err(ApiError::new(
-        Code::NotFound,
-        format!("没有这个地址：{}", req.path()),
-    ))
+    Err(ApiError::new(Code::NotFound, format!("没有这个地址：{}", req.path())))
 }
 
 /// The whole application, for `serve` and for tests.
@@ -191,11 +170,7 @@ impl Application {
             .listen(listener)?
             .shutdown_timeout(10)
             .run();
-        Ok(Self {
-            port,
-            server,
-            state,
-        })
+        Ok(Self { port, server, state })
     }
 
     pub fn port(&self) -> u16 {

@@ -35,10 +35,7 @@ impl Check {
             self.err(field, format!("至少 {min} 个字符"));
         } else if n > max {
             self.err(field, format!("最多 {max} 个字符，实际 {n} 个"));
-        } else if v
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
+        } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
             self.err(field, "含有不可见的控制字符");
         }
         v.to_string()
@@ -51,11 +48,7 @@ impl Check {
     }
 
     pub fn finish(self) -> ApiResult<()> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::validation(self.errors)) }
     }
 
     pub fn into_errors(self) -> Vec<FieldError> {
@@ -89,8 +82,7 @@ pub fn phone(check: &mut Check, field: &str, value: &str) -> String {
     let digits = v.chars().filter(char::is_ascii_digit).count();
     let ok = (5..=20).contains(&v.chars().count())
         && digits >= 5
-        && v.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
+        && v.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
     if !ok {
         check.err(field, "不是有效的电话号码");
     }

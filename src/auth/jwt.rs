@@ -61,8 +61,7 @@ impl JwtKeys {
             org,
             jurisdiction,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| anyhow::anyhow!("jwt encode: {e}"))
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| anyhow::anyhow!("jwt encode: {e}"))
     }
 
     /// Verifies signature, algorithm (HS256 only), issuer, audience and expiry.

@@ -45,14 +45,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Role::OrgAdmin,
-            Role::OrgMember,
-            Role::Regulator,
-            Role::Sysadmin,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [Role::OrgAdmin, Role::OrgMember, Role::Regulator, Role::Sysadmin].into_iter().find(|r| r.as_str() == s)
     }
 
     pub fn is_org(self) -> bool {
@@ -76,18 +69,13 @@ impl Actor {
     pub fn audit(&self) -> AuditActor {
         AuditActor {
             id: Some(self.user_id),
-            role: if self.api_token_id.is_some() {
-                "api_token".into()
-            } else {
-                self.role.as_str().into()
-            },
+            role: if self.api_token_id.is_some() { "api_token".into() } else { self.role.as_str().into() },
         }
     }
 
     /// The caller's organization (org roles only).
     pub fn org_id(&self) -> ApiResult<Uuid> {
-        self.organization_id
-            .ok_or_else(|| ApiError::forbidden("仅限企业或社会团体用户"))
+        self.organization_id.ok_or_else(|| ApiError::forbidden("仅限企业或社会团体用户"))
     }
 
     /// Whether a regulator's jurisdiction covers a division code; sysadmins cover everything.
@@ -128,9 +116,7 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
-    let value = value
-        .to_str()
-        .map_err(|_| invalid_token("Authorization 头无效"))?;
+    let value = value.to_str().map_err(|_| invalid_token("Authorization 头无效"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -162,13 +148,8 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
             if row.expires_at.is_some_and(|e| e <= now) {
                 return Err(invalid_token("API 令牌已过期"));
             }
-            if row
-                .last_used_at
-                .is_none_or(|t| now - t > chrono::Duration::minutes(1))
-            {
-                diesel::update(api_tokens::table.find(row.id))
-                    .set(api_tokens::last_used_at.eq(now))
-                    .execute(conn)?;
+            if row.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+                diesel::update(api_tokens::table.find(row.id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
             }
             Ok(Actor {
                 user_id: row.created_by,
@@ -194,22 +175,13 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
     let actor = db::run(&state.pool, move |conn| {
         let row: Option<(String, bool, Option<Uuid>, Option<String>)> = users::table
             .find(user_id)
-            .select((
-                users::role,
-                users::active,
-                users::organization_id,
-                users::jurisdiction,
-            ))
+            .select((users::role, users::active, users::organization_id, users::jurisdiction))
             .first(conn)
             .optional()?;
         match row {
-            Some((db_role, true, org, jurisdiction)) if db_role == role.as_str() => Ok(Actor {
-                user_id,
-                role,
-                organization_id: org,
-                jurisdiction,
-                api_token_id: None,
-            }),
+            Some((db_role, true, org, jurisdiction)) if db_role == role.as_str() => {
+                Ok(Actor { user_id, role, organization_id: org, jurisdiction, api_token_id: None })
+            }
             _ => Err(invalid_token("账号已停用或权限已变更，请重新登录")),
         }
     })
@@ -222,9 +194,7 @@ type ActorFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 fn require(req: &HttpRequest, check: fn(&Actor) -> Result<(), ApiError>) -> ActorFuture<Actor> {
     let req = req.clone();
     Box::pin(async move {
-        let actor = authenticate(&req)
-            .await?
-            .ok_or_else(|| ApiError::of(Code::Unauthorized))?;
+        let actor = authenticate(&req).await?.ok_or_else(|| ApiError::of(Code::Unauthorized))?;
         check(&actor)?;
         Ok(actor)
     })
@@ -306,9 +276,7 @@ impl FromRequest for MaybeActor {
 
 /// The client's IP address: the peer, or the first X-Forwarded-For entry behind a trusted proxy.
 pub fn client_ip(req: &HttpRequest) -> String {
-    let trust = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.trust_forwarded_for);
+    let trust = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.trust_forwarded_for);
     if trust && let Some(raw) = req.connection_info().realip_remote_addr() {
         if let Ok(ip) = raw.parse::<std::net::IpAddr>() {
             return ip.to_string();
@@ -317,7 +285,5 @@ pub fn client_ip(req: &HttpRequest) -> String {
             return sa.ip().to_string();
         }
     }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }

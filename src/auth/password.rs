@@ -25,15 +25,12 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Verifies a password against a PHC string. CPU-heavy: call off the async threads.
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
 
-static DUMMY: LazyLock<String> =
-    LazyLock::new(|| hash("dummy-password-for-timing").unwrap_or_default());
+static DUMMY: LazyLock<String> = LazyLock::new(|| hash("dummy-password-for-timing").unwrap_or_default());
 
 /// Spends the same time as a real verification, for unknown accounts.
 pub fn verify_dummy(password: &str) {
@@ -50,11 +47,7 @@ pub fn policy_problem(password: &str, email: &str) -> Option<&'static str> {
         return Some("密码最多 128 个字符");
     }
     let lower = password.to_lowercase();
-    if COMMON
-        .lines()
-        .map(str::trim)
-        .any(|c| !c.is_empty() && c == lower)
-    {
+    if COMMON.lines().map(str::trim).any(|c| !c.is_empty() && c == lower) {
         return Some("这是常见密码，容易被猜中，请换一个");
     }
     if let Some((local, _)) = email.split_once('@')
@@ -63,12 +56,7 @@ pub fn policy_problem(password: &str, email: &str) -> Option<&'static str> {
     {
         return Some("密码不能包含邮箱用户名");
     }
-    if password
-        .chars()
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        < 4
-    {
+    if password.chars().collect::<std::collections::BTreeSet<_>>().len() < 4 {
         return Some("密码字符种类太少");
     }
     None

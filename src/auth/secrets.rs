@@ -11,9 +11,7 @@ pub const API_TOKEN_PREFIX: &str = "stdreg_";
 /// `bytes` random bytes from the operating system, URL-safe base64 without padding.
 pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut buf)
-        .expect("the operating system's random source works");
+    rand::rngs::OsRng.try_fill_bytes(&mut buf).expect("the operating system's random source works");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf)
 }
 
@@ -24,9 +22,5 @@ pub fn sha256_hex(secret: &str) -> String {
 
 /// Constant-time comparison of two hex digests.
 pub fn digest_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -26,11 +26,8 @@ struct ConnectionSetup {
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
-            self.statement_timeout_ms
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(&format!("SET statement_timeout = {}; SET TIME ZONE 'UTC';", self.statement_timeout_ms))
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -40,9 +37,7 @@ pub fn build_pool(url: &str, size: u32, timeout: Duration) -> PgPool {
         .max_size(size)
         .min_idle(Some(size.min(2)))
         .connection_timeout(timeout)
-        .connection_customizer(Box::new(ConnectionSetup {
-            statement_timeout_ms: 30_000,
-        }))
+        .connection_customizer(Box::new(ConnectionSetup { statement_timeout_ms: 30_000 }))
         .build_unchecked(ConnectionManager::<PgConnection>::new(url))
 }
 
@@ -71,17 +66,14 @@ where
 
 /// Connects once to prove the URL and credentials work (start-up validation).
 pub fn check(url: &str) -> anyhow::Result<()> {
-    let mut conn = PgConnection::establish(url)
-        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = PgConnection::establish(url).map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
     conn.batch_execute("SELECT 1")?;
     Ok(())
 }
 
 /// Applies pending migrations; returns the versions applied.
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
@@ -104,28 +96,18 @@ pub struct SchemaStatus {
 
 /// Compares the applied migrations with the embedded ones.
 pub fn schema_status(conn: &mut PgConnection) -> anyhow::Result<SchemaStatus> {
-    let known: Vec<String> =
-        MigrationHarness::<diesel::pg::Pg>::pending_migrations(conn, MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .iter()
-            .map(|m| m.name().version().to_string())
-            .collect();
-    let applied: Vec<String> =
-        diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version")
-            .load::<VersionRow>(conn)
-            .map(|rows| rows.into_iter().map(|r| r.version).collect())
-            .unwrap_or_default();
-    let all: Vec<String> = embedded_versions();
-    let unknown = applied
+    let known: Vec<String> = MigrationHarness::<diesel::pg::Pg>::pending_migrations(conn, MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
         .iter()
-        .filter(|v| !all.contains(v))
-        .cloned()
+        .map(|m| m.name().version().to_string())
         .collect();
-    Ok(SchemaStatus {
-        current: applied.last().cloned(),
-        pending: known,
-        unknown,
-    })
+    let applied: Vec<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version")
+        .load::<VersionRow>(conn)
+        .map(|rows| rows.into_iter().map(|r| r.version).collect())
+        .unwrap_or_default();
+    let all: Vec<String> = embedded_versions();
+    let unknown = applied.iter().filter(|v| !all.contains(v)).cloned().collect();
+    Ok(SchemaStatus { current: applied.last().cloned(), pending: known, unknown })
 }
 
 /// Versions of every migration compiled into this binary, oldest first.

@@ -57,9 +57,7 @@ pub fn parse_industry_code(s: &str) -> Option<String> {
         return None;
     }
     let digits = chars.as_str();
-    if !(digits.is_empty()
-        || ((2..=4).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())))
-    {
+    if !(digits.is_empty() || ((2..=4).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))) {
         return None;
     }
     Some(s)
@@ -137,10 +135,7 @@ mod tests {
         assert_eq!(parse_industry_code("C38411"), None);
         assert_eq!(parse_industry_code("C3"), None);
         assert_eq!(industry_table_key("C3841"), "3841");
-        assert_eq!(
-            industry_prefixes("C3841"),
-            vec!["C", "C38", "C384", "C3841"]
-        );
+        assert_eq!(industry_prefixes("C3841"), vec!["C", "C38", "C384", "C3841"]);
     }
 
     #[test]
@@ -152,8 +147,6 @@ mod tests {
             assert!(!is_ics_code(bad), "{bad}");
         }
         assert!(is_ccs_code("A00") && is_ccs_code("J98") && is_ccs_code("Z01"));
-        assert!(
-            !is_ccs_code("I00") && !is_ccs_code("O12") && !is_ccs_code("A0") && !is_ccs_code("a00")
-        );
+        assert!(!is_ccs_code("I00") && !is_ccs_code("O12") && !is_ccs_code("A0") && !is_ccs_code("a00"));
     }
 }

@@ -1,5 +1,7 @@
 //! Pure domain types and rules: no actix, no diesel.
 
 pub mod codes;
+pub mod declaration;
+pub mod diff;
 pub mod standard_number;
 pub mod uscc;

@@ -66,11 +66,7 @@ impl StandardType {
     pub fn is_catalogued(self) -> bool {
         matches!(
             self,
-            Self::NationalMandatory
-                | Self::NationalRecommended
-                | Self::NationalGuidance
-                | Self::Industry
-                | Self::Local
+            Self::NationalMandatory | Self::NationalRecommended | Self::NationalGuidance | Self::Industry | Self::Local
         )
     }
 
@@ -117,9 +113,7 @@ pub enum StandardNumberError {
 }
 
 /// Characters people type for a dash in standard numbers.
-const DASHES: &[char] = &[
-    '一', '–', '—', '－', '‐', '‑', '‒', '―', '−', '⸺', '⸻', '﹣',
-];
+const DASHES: &[char] = &['一', '–', '—', '－', '‐', '‑', '‒', '―', '−', '⸺', '⸻', '﹣'];
 
 /// Normalizes without classifying (also used for search queries).
 pub fn normalize(raw: &str) -> String {
@@ -153,9 +147,7 @@ pub fn normalize(raw: &str) -> String {
 }
 
 fn is_seq(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.')
-            .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_digit()))
+    !s.is_empty() && s.split('.').all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A sector sequence may start with one letter (`JTG D60-2015`).
@@ -174,19 +166,11 @@ fn parse_year(s: &str, allow_two_digits: bool, raw: &str) -> Result<i32, Standar
     match s.len() {
         4 => {
             let y: i32 = s.parse().map_err(|_| bad())?;
-            if (1950..=2100).contains(&y) {
-                Ok(y)
-            } else {
-                Err(bad())
-            }
+            if (1950..=2100).contains(&y) { Ok(y) } else { Err(bad()) }
         }
         2 if allow_two_digits => {
             let y: i32 = s.parse().map_err(|_| bad())?;
-            if (50..95).contains(&y) {
-                Ok(1900 + y)
-            } else {
-                Err(bad())
-            }
+            if (50..95).contains(&y) { Ok(1900 + y) } else { Err(bad()) }
         }
         _ => Err(bad()),
     }
@@ -219,28 +203,25 @@ impl StandardNumber {
         }
         let n = normalize(raw_trimmed);
         let shape = || StandardNumberError::Shape(raw_trimmed.to_string());
-        let mk =
-            |kind, prefix: String, issuer: Option<String>, seq: &str, year: i32, year_s: &str| {
-                let normalized = format!("{prefix} {seq}-{year_s}");
-                Ok(StandardNumber {
-                    raw: raw_trimmed.to_string(),
-                    normalized,
-                    kind,
-                    prefix,
-                    issuer,
-                    sequence: seq.to_string(),
-                    year,
-                })
-            };
+        let mk = |kind, prefix: String, issuer: Option<String>, seq: &str, year: i32, year_s: &str| {
+            let normalized = format!("{prefix} {seq}-{year_s}");
+            Ok(StandardNumber {
+                raw: raw_trimmed.to_string(),
+                normalized,
+                kind,
+                prefix,
+                issuer,
+                sequence: seq.to_string(),
+                year,
+            })
+        };
 
         // Enterprise: Q/<body>-YYYY, lenient body.
         if let Some(body_year) = n.strip_prefix("Q/") {
             let (body, year_s) = split_year(body_year).ok_or_else(shape)?;
             let ok_body = !body.is_empty()
                 && body.len() <= 48
-                && body.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '/' | '-' | '(' | ')')
-                });
+                && body.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '/' | '-' | '(' | ')'));
             if !ok_body || year_s.len() != 4 {
                 return Err(shape());
             }
@@ -262,21 +243,12 @@ impl StandardNumber {
             let (seq, year_s) = split_year(seq_year).ok_or_else(shape)?;
             let org_ok = (2..=12).contains(&org.len())
                 && org.as_bytes()[0].is_ascii_uppercase()
-                && org
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                && org.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             if !org_ok || !is_seq(seq) {
                 return Err(shape());
             }
             let year = parse_year(year_s, false, raw_trimmed)?;
-            return mk(
-                StandardType::Group,
-                format!("T/{org}"),
-                Some(org.to_string()),
-                seq,
-                year,
-                year_s,
-            );
+            return mk(StandardType::Group, format!("T/{org}"), Some(org.to_string()), seq, year, year_s);
         }
 
         let (code, seq_year) = split_code(&n);
@@ -308,32 +280,15 @@ impl StandardNumber {
                     return Err(shape());
                 }
                 let year = parse_year(year_s, false, raw_trimmed)?;
-                return mk(
-                    StandardType::Local,
-                    code.to_string(),
-                    Some(div_digits.to_string()),
-                    seq,
-                    year,
-                    year_s,
-                );
+                return mk(StandardType::Local, code.to_string(), Some(div_digits.to_string()), seq, year, year_s);
             }
         }
 
         // Industry: 2-3 letter sector code, optional /T
         let sector = code.strip_suffix("/T").unwrap_or(code);
-        if (2..=3).contains(&sector.len())
-            && sector.bytes().all(|b| b.is_ascii_uppercase())
-            && is_sector_seq(seq)
-        {
+        if (2..=3).contains(&sector.len()) && sector.bytes().all(|b| b.is_ascii_uppercase()) && is_sector_seq(seq) {
             let year = parse_year(year_s, true, raw_trimmed)?;
-            return mk(
-                StandardType::Industry,
-                code.to_string(),
-                Some(sector.to_string()),
-                seq,
-                year,
-                year_s,
-            );
+            return mk(StandardType::Industry, code.to_string(), Some(sector.to_string()), seq, year, year_s);
         }
         Err(shape())
     }
@@ -344,11 +299,7 @@ impl StandardNumber {
         let mut forms = vec![self.normalized.clone()];
         if self.kind != StandardType::Enterprise {
             let compact_prefix: String = self.prefix.chars().filter(|c| *c != ' ').collect();
-            let year_s = self
-                .normalized
-                .rsplit_once('-')
-                .map(|(_, y)| y)
-                .unwrap_or_default();
+            let year_s = self.normalized.rsplit_once('-').map(|(_, y)| y).unwrap_or_default();
             forms.push(format!("{compact_prefix}{}-{year_s}", self.sequence));
             forms.push(format!("{compact_prefix}{}", self.sequence));
             forms.push(format!("{} {}", self.prefix, self.sequence));
@@ -363,10 +314,7 @@ impl StandardNumber {
 
     /// Only the digits of the number (`GB/T 1.1-2020` -> `112020`), for loose matching.
     pub fn digits(&self) -> String {
-        self.normalized
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect()
+        self.normalized.chars().filter(char::is_ascii_digit).collect()
     }
 }
 
@@ -389,35 +337,20 @@ mod tests {
     #[test]
     fn spec_examples() {
         use StandardType::*;
-        assert_eq!(
-            t("GB 2760-2014"),
-            ("GB 2760-2014".into(), NationalMandatory)
-        );
-        assert_eq!(
-            t("GB/T 1.1-2020"),
-            ("GB/T 1.1-2020".into(), NationalRecommended)
-        );
-        assert_eq!(
-            t("GB/Z 20000-2005"),
-            ("GB/Z 20000-2005".into(), NationalGuidance)
-        );
+        assert_eq!(t("GB 2760-2014"), ("GB 2760-2014".into(), NationalMandatory));
+        assert_eq!(t("GB/T 1.1-2020"), ("GB/T 1.1-2020".into(), NationalRecommended));
+        assert_eq!(t("GB/Z 20000-2005"), ("GB/Z 20000-2005".into(), NationalGuidance));
         assert_eq!(t("GB 3100-93"), ("GB 3100-93".into(), NationalMandatory));
         assert_eq!(StandardNumber::parse("GB 3100-93").expect("ok").year, 1993);
         assert_eq!(t("QC/T 1234-2020"), ("QC/T 1234-2020".into(), Industry));
         assert_eq!(t("SN/T 1234-2020"), ("SN/T 1234-2020".into(), Industry));
         assert_eq!(t("SN 1234-2020"), ("SN 1234-2020".into(), Industry));
         assert_eq!(t("DB50/T 1234-2022"), ("DB50/T 1234-2022".into(), Local));
-        assert_eq!(
-            t("DB3205/T 1172-2025"),
-            ("DB3205/T 1172-2025".into(), Local)
-        );
+        assert_eq!(t("DB3205/T 1172-2025"), ("DB3205/T 1172-2025".into(), Local));
         assert_eq!(t("DB50 123-2020"), ("DB50 123-2020".into(), Local));
         assert_eq!(t("T/CAS 290-2017"), ("T/CAS 290-2017".into(), Group));
         assert_eq!(t("Q/SXDJX001-2021"), ("Q/SXDJX001-2021".into(), Enterprise));
-        assert_eq!(
-            t("Q/370300 TSMJ-BZ-202-2020"),
-            ("Q/370300 TSMJ-BZ-202-2020".into(), Enterprise)
-        );
+        assert_eq!(t("Q/370300 TSMJ-BZ-202-2020"), ("Q/370300 TSMJ-BZ-202-2020".into(), Enterprise));
         assert_eq!(t("JTG D60-2015"), ("JTG D60-2015".into(), Industry));
         assert_eq!(t("DB/T 12-2020"), ("DB/T 12-2020".into(), Industry));
     }
@@ -431,10 +364,7 @@ mod tests {
         assert_eq!(t("  gb/t   22239–2019 ").0, "GB/T 22239-2019");
         assert_eq!(t("t/cas290-2017").0, "T/CAS 290-2017");
         assert_eq!(t("q/ sxdjx001 — 2021").0, "Q/SXDJX001-2021");
-        assert_eq!(
-            StandardNumber::parse("gb 17761—2018").expect("ok").raw,
-            "gb 17761—2018"
-        );
+        assert_eq!(StandardNumber::parse("gb 17761—2018").expect("ok").raw, "gb 17761—2018");
     }
 
     #[test]
@@ -456,24 +386,14 @@ mod tests {
                 assert!(err.to_string().contains("T/CAS 290-2017"), "{bad}: {err}");
             }
         }
-        assert!(matches!(
-            StandardNumber::parse("GB 2760-14"),
-            Err(StandardNumberError::Year(_))
-        ));
+        assert!(matches!(StandardNumber::parse("GB 2760-14"), Err(StandardNumberError::Year(_))));
     }
 
     #[test]
     fn search_forms_cover_loose_typing() {
         let n = StandardNumber::parse("GB 17761-2018").expect("ok");
         let forms = n.search_forms();
-        for f in [
-            "GB 17761-2018",
-            "GB17761-2018",
-            "GB17761",
-            "GB 17761",
-            "17761",
-            "17761-2018",
-        ] {
+        for f in ["GB 17761-2018", "GB17761-2018", "GB17761", "GB 17761", "17761", "17761-2018"] {
             assert!(forms.iter().any(|x| x == f), "missing {f} in {forms:?}");
         }
         assert_eq!(n.digits(), "177612018");

@@ -6,9 +6,7 @@ use std::fmt;
 /// The 31 characters of GB 32100-2015, valued 0..30 in this order (no I, O, S, V, Z).
 pub const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1..17.
-pub const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+pub const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// A checked, upper-case USCC.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,10 +59,7 @@ impl Uscc {
         }
         for (i, ch) in s.chars().enumerate() {
             if !ch.is_ascii() || value_of(ch as u8).is_none() {
-                return Err(UsccError::Character {
-                    position: i + 1,
-                    ch,
-                });
+                return Err(UsccError::Character { position: i + 1, ch });
             }
         }
         let bytes = s.as_bytes();
@@ -107,62 +102,32 @@ mod tests {
 
     #[test]
     fn spec_vectors() {
-        for ok in [
-            "91350200MA2YJ1XR9G",
-            "913502000728319549",
-            "91350213678251743X",
-        ] {
+        for ok in ["91350200MA2YJ1XR9G", "913502000728319549", "91350213678251743X"] {
             assert_eq!(Uscc::parse(ok).expect(ok).as_str(), ok);
         }
-        assert_eq!(
-            Uscc::parse("91350203M0001QAY9B"),
-            Err(UsccError::Checksum {
-                expected: '9',
-                actual: 'B'
-            })
-        );
+        assert_eq!(Uscc::parse("91350203M0001QAY9B"), Err(UsccError::Checksum { expected: '9', actual: 'B' }));
     }
 
     #[test]
     fn lower_case_is_normalized() {
-        assert_eq!(
-            Uscc::parse(" 91350200ma2yj1xr9g ").expect("valid").as_str(),
-            "91350200MA2YJ1XR9G"
-        );
+        assert_eq!(Uscc::parse(" 91350200ma2yj1xr9g ").expect("valid").as_str(), "91350200MA2YJ1XR9G");
     }
 
     #[test]
     fn excluded_letters_and_lengths() {
-        assert!(matches!(
-            Uscc::parse("91350200MA2YJ1XRIG"),
-            Err(UsccError::Character {
-                position: 17,
-                ch: 'I'
-            })
-        ));
+        assert!(matches!(Uscc::parse("91350200MA2YJ1XRIG"), Err(UsccError::Character { position: 17, ch: 'I' })));
         assert_eq!(Uscc::parse("9135020"), Err(UsccError::Length(7)));
-        assert!(matches!(
-            Uscc::parse("91350200MA2YJ1XR9全"),
-            Err(UsccError::Character { .. })
-        ));
+        assert!(matches!(Uscc::parse("91350200MA2YJ1XR9全"), Err(UsccError::Character { .. })));
     }
 
     #[test]
     fn registrant_kinds() {
-        assert_eq!(
-            Uscc::parse("913502000728319549")
-                .expect("ok")
-                .registrant_kind(),
-            RegistrantKind::Enterprise
-        );
+        assert_eq!(Uscc::parse("913502000728319549").expect("ok").registrant_kind(), RegistrantKind::Enterprise);
         let mut social = b"51500000MJ0000000".to_vec();
         let c = check_char(&social).expect("alphabet") as u8;
         social.push(c);
         let s = String::from_utf8(social).expect("ascii");
-        assert_eq!(
-            Uscc::parse(&s).expect("ok").registrant_kind(),
-            RegistrantKind::SocialOrganization
-        );
+        assert_eq!(Uscc::parse(&s).expect("ok").registrant_kind(), RegistrantKind::SocialOrganization);
     }
 
     proptest! {

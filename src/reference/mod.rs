@@ -9,8 +9,8 @@ use diesel::upsert::excluded;
 use serde::Deserialize;
 
 use crate::db::schema::{
-    catalog_standards, ccs_codes, district_groups, division_history, divisions, ics_codes,
-    industries, plan_targets, sac_industry_codes,
+    catalog_standards, ccs_codes, district_groups, division_history, divisions, ics_codes, industries, plan_targets,
+    sac_industry_codes,
 };
 
 const DIVISIONS: &str = include_str!("data/admin_divisions_mca_2024.csv");
@@ -296,18 +296,13 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
         for chunk in h.chunks(2000) {
             diesel::insert_into(division_history::table)
                 .values(chunk)
-                .on_conflict((
-                    division_history::code,
-                    division_history::name,
-                    division_history::start_year,
-                ))
+                .on_conflict((division_history::code, division_history::name, division_history::start_year))
                 .do_update()
                 .set((
                     division_history::level.eq(excluded(division_history::level)),
                     division_history::status.eq(excluded(division_history::status)),
                     division_history::province_name.eq(excluded(division_history::province_name)),
-                    division_history::prefecture_name
-                        .eq(excluded(division_history::prefecture_name)),
+                    division_history::prefecture_name.eq(excluded(division_history::prefecture_name)),
                     division_history::end_year.eq(excluded(division_history::end_year)),
                     division_history::new_codes.eq(excluded(division_history::new_codes)),
                 ))
@@ -368,12 +363,7 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
 
         let ccs: Vec<NewCcs> = rows::<CcsCsv>("ccs", CCS)?
             .into_iter()
-            .map(|r| NewCcs {
-                code: r.code,
-                level: r.level,
-                parent_code: opt(r.parent_code),
-                name_zh: r.name_zh,
-            })
+            .map(|r| NewCcs { code: r.code, level: r.level, parent_code: opt(r.parent_code), name_zh: r.name_zh })
             .collect();
         report.ccs_codes = ccs.len();
         for chunk in ccs.chunks(2000) {
@@ -398,16 +388,12 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
                 source: "metanorma/gb-agencies".into(),
             })
             .collect();
-        sac.extend(
-            rows::<SacCsv>("sac addendum", SAC_ADDENDUM)?
-                .into_iter()
-                .map(|r| NewSac {
-                    code: r.code,
-                    industry_zh: r.industry_zh,
-                    industry_en: r.industry_en,
-                    source: "stdreg addendum".into(),
-                }),
-        );
+        sac.extend(rows::<SacCsv>("sac addendum", SAC_ADDENDUM)?.into_iter().map(|r| NewSac {
+            code: r.code,
+            industry_zh: r.industry_zh,
+            industry_en: r.industry_en,
+            source: "stdreg addendum".into(),
+        }));
         report.sac_industry_codes = sac.len();
         diesel::insert_into(sac_industry_codes::table)
             .values(&sac)
@@ -479,8 +465,7 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
             .set((
                 plan_targets::unit.eq(excluded(plan_targets::unit)),
                 plan_targets::unit_kind.eq(excluded(plan_targets::unit_kind)),
-                plan_targets::national_industry_standards
-                    .eq(excluded(plan_targets::national_industry_standards)),
+                plan_targets::national_industry_standards.eq(excluded(plan_targets::national_industry_standards)),
                 plan_targets::local_standards.eq(excluded(plan_targets::local_standards)),
                 plan_targets::group_standards.eq(excluded(plan_targets::group_standards)),
                 plan_targets::enterprise_standards.eq(excluded(plan_targets::enterprise_standards)),
@@ -515,11 +500,7 @@ pub struct Division {
 }
 
 pub fn find_division(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Division>> {
-    divisions::table
-        .find(code)
-        .select(Division::as_select())
-        .first(conn)
-        .optional()
+    divisions::table.find(code).select(Division::as_select()).first(conn).optional()
 }
 
 /// Why a division code is not usable: unknown, or retired with its successors named.
@@ -533,11 +514,7 @@ pub fn division_problem(conn: &mut PgConnection, code: &str) -> QueryResult<Opti
     let past: Option<(String, Option<i32>, String)> = division_history::table
         .filter(division_history::code.eq(code))
         .order(division_history::start_year.desc())
-        .select((
-            division_history::name,
-            division_history::end_year,
-            division_history::new_codes,
-        ))
+        .select((division_history::name, division_history::end_year, division_history::new_codes))
         .first(conn)
         .optional()?;
     Ok(Some(match past {
@@ -556,9 +533,7 @@ pub fn industry_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool>
     let key = crate::domain::codes::industry_table_key(code);
     let section = &code[..1];
     diesel::select(diesel::dsl::exists(
-        industries::table
-            .filter(industries::code.eq(key))
-            .filter(industries::section.eq(section)),
+        industries::table.filter(industries::code.eq(key)).filter(industries::section.eq(section)),
     ))
     .get_result(conn)
 }
@@ -590,15 +565,8 @@ pub struct CatalogStandard {
     pub replaced_by: Option<String>,
 }
 
-pub fn find_catalog_standard(
-    conn: &mut PgConnection,
-    number: &str,
-) -> QueryResult<Option<CatalogStandard>> {
-    catalog_standards::table
-        .find(number)
-        .select(CatalogStandard::as_select())
-        .first(conn)
-        .optional()
+pub fn find_catalog_standard(conn: &mut PgConnection, number: &str) -> QueryResult<Option<CatalogStandard>> {
+    catalog_standards::table.find(number).select(CatalogStandard::as_select()).first(conn).optional()
 }
 
 #[cfg(test)]
@@ -607,31 +575,13 @@ mod tests {
 
     #[test]
     fn embedded_files_parse_with_expected_counts() {
-        assert_eq!(
-            rows::<DivisionCsv>("d", DIVISIONS)
-                .expect("divisions")
-                .len(),
-            3213
-        );
-        assert_eq!(
-            rows::<HistoryCsv>("h", DIVISION_HISTORY)
-                .expect("history")
-                .len(),
-            6823
-        );
-        assert_eq!(
-            rows::<IndustryCsv>("i", INDUSTRIES)
-                .expect("industries")
-                .len(),
-            1970
-        );
+        assert_eq!(rows::<DivisionCsv>("d", DIVISIONS).expect("divisions").len(), 3213);
+        assert_eq!(rows::<HistoryCsv>("h", DIVISION_HISTORY).expect("history").len(), 6823);
+        assert_eq!(rows::<IndustryCsv>("i", INDUSTRIES).expect("industries").len(), 1970);
         assert_eq!(rows::<IcsCsv>("ics", ICS).expect("ics").len(), 1381);
         assert_eq!(rows::<CcsCsv>("ccs", CCS).expect("ccs").len(), 1857);
         assert_eq!(rows::<SacCsv>("sac", SAC).expect("sac").len(), 64);
-        assert_eq!(
-            rows::<NationalCsv>("n", NATIONAL).expect("national").len(),
-            184
-        );
+        assert_eq!(rows::<NationalCsv>("n", NATIONAL).expect("national").len(), 184);
         assert_eq!(rows::<PlanCsv>("p", PLAN).expect("plan").len(), 32);
         assert_eq!(rows::<GroupCsv>("g", GROUPS).expect("groups").len(), 38);
     }

@@ -31,10 +31,7 @@ pub struct DivisionList {
 /// and counties; without `parent`, the provinces.
 #[utoipa::path(tag = "reference", params(DivisionQuery), responses((status = 200, body = DivisionList), (status = 404)))]
 #[get("/reference/divisions")]
-pub async fn list_divisions(
-    state: web::Data<AppState>,
-    q: Query<DivisionQuery>,
-) -> ApiResult<web::Json<DivisionList>> {
+pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>) -> ApiResult<web::Json<DivisionList>> {
     let parent = q.0.parent.map(|p| p.trim().to_string());
     if let Some(p) = &parent
         && !crate::domain::codes::is_division_code(p)
@@ -43,23 +40,15 @@ pub async fn list_divisions(
     }
     let list = db::run(&state.pool, move |conn| {
         let parent_row = match &parent {
-            Some(p) => Some(
-                super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?,
-            ),
+            Some(p) => Some(super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
             None => None,
         };
-        let mut query = divisions::table
-            .select(Division::as_select())
-            .order(divisions::code)
-            .into_boxed();
+        let mut query = divisions::table.select(Division::as_select()).order(divisions::code).into_boxed();
         query = match &parent {
             Some(p) => query.filter(divisions::parent_code.eq(p)),
             None => query.filter(divisions::level.eq("province")),
         };
-        Ok(DivisionList {
-            parent: parent_row,
-            items: query.load(conn)?,
-        })
+        Ok(DivisionList { parent: parent_row, items: query.load(conn)? })
     })
     .await?;
     Ok(web::Json(list))
@@ -94,28 +83,19 @@ pub async fn list_industries(
 ) -> ApiResult<web::Json<IndustryList>> {
     let parent = match q.0.parent {
         Some(p) => Some(
-            crate::domain::codes::parse_industry_code(&p).ok_or_else(|| {
-                ApiError::bad_param("parent", "应为门类字母加 2-4 位数字，如 C 或 C38")
-            })?,
+            crate::domain::codes::parse_industry_code(&p)
+                .ok_or_else(|| ApiError::bad_param("parent", "应为门类字母加 2-4 位数字，如 C 或 C38"))?,
         ),
         None => None,
     };
     let items = db::run(&state.pool, move |conn| {
         let mut query = industries::table
-            .select((
-                industries::code,
-                industries::name,
-                industries::level,
-                industries::section,
-            ))
+            .select((industries::code, industries::name, industries::level, industries::section))
             .order(industries::code)
             .into_boxed();
         query = match &parent {
             Some(p) => query
-                .filter(
-                    industries::parent_code
-                        .eq(crate::domain::codes::industry_table_key(p).to_string()),
-                )
+                .filter(industries::parent_code.eq(crate::domain::codes::industry_table_key(p).to_string()))
                 .filter(industries::section.eq(p[..1].to_string())),
             None => query.filter(industries::level.eq("section")),
         };
@@ -123,11 +103,7 @@ pub async fn list_industries(
         Ok(rows
             .into_iter()
             .map(|(code, name, level, section)| Industry {
-                code: if level == "section" {
-                    code
-                } else {
-                    format!("{section}{code}")
-                },
+                code: if level == "section" { code } else { format!("{section}{code}") },
                 name,
                 level,
             })
@@ -175,16 +151,12 @@ pub async fn search_standards(
             .filter(
                 catalog_standards::number
                     .ilike(&pattern)
-                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                        "replace(number, ' ', '') ILIKE ",
-                    )
-                    .bind::<diesel::sql_types::Text, _>(compact))
+                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
+                        .bind::<diesel::sql_types::Text, _>(compact))
                     .or(catalog_standards::title.ilike(&title_pattern)),
             )
             .order((
-                catalog_standards::number
-                    .ilike(format!("{}%", escape_like(&normalized)))
-                    .desc(),
+                catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(),
                 catalog_standards::number,
             ))
             .limit(limit)

@@ -15,9 +15,7 @@ use crate::services::accounts::{
 use crate::startup::AppState;
 
 async fn hash_password(pw: String) -> ApiResult<String> {
-    web::block(move || password::hash(&pw))
-        .await?
-        .map_err(ApiError::internal)
+    web::block(move || password::hash(&pw)).await?.map_err(ApiError::internal)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -66,10 +64,7 @@ pub struct RegisterResponse {
     (status = 201, body = RegisterResponse), (status = 409, description = "duplicate USCC, e-mail or group code"),
     (status = 422, description = "validation failed; details name the fields")))]
 #[post("/auth/register")]
-pub async fn register(
-    state: web::Data<AppState>,
-    body: Json<RegisterRequest>,
-) -> ApiResult<HttpResponse> {
+pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> ApiResult<HttpResponse> {
     let b = body.0;
     let reg = accounts::check_registration(&RegistrationRaw {
         uscc: &b.organization.uscc,
@@ -86,10 +81,8 @@ pub async fn register(
     })?;
     let hash = hash_password(reg.password.clone()).await?;
     let now = state.clock.now();
-    let (organization, user) = db::transaction(&state.pool, move |conn| {
-        accounts::register(conn, now, &reg, &hash)
-    })
-    .await?;
+    let (organization, user) =
+        db::transaction(&state.pool, move |conn| accounts::register(conn, now, &reg, &hash)).await?;
     Ok(HttpResponse::Created().json(RegisterResponse { organization, user }))
 }
 
@@ -112,11 +105,7 @@ pub struct TokenResponse {
     pub user: UserView,
 }
 
-fn token_response(
-    state: &AppState,
-    user: accounts::UserRow,
-    refresh_token: String,
-) -> ApiResult<TokenResponse> {
+fn token_response(state: &AppState, user: accounts::UserRow, refresh_token: String) -> ApiResult<TokenResponse> {
     let view = UserView::from(user);
     let access_token = state
         .jwt
@@ -128,13 +117,7 @@ fn token_response(
             view.jurisdiction.clone(),
         )
         .map_err(ApiError::internal)?;
-    Ok(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.jwt.ttl_secs,
-        refresh_token,
-        user: view,
-    })
+    Ok(TokenResponse { access_token, token_type: "Bearer", expires_in: state.jwt.ttl_secs, refresh_token, user: view })
 }
 
 /// Signs in. Repeated failures are throttled per account and per client IP (429 with Retry-After).
@@ -158,20 +141,14 @@ pub async fn login(
     let lookup_email = email.clone();
     let (blocked, user) = db::run(&state.pool, move |conn| {
         let blocked = accounts::throttled_for(conn, now, &keys)?;
-        let user = if blocked.is_none() {
-            accounts::find_user_by_email(conn, &lookup_email)?
-        } else {
-            None
-        };
+        let user = if blocked.is_none() { accounts::find_user_by_email(conn, &lookup_email)? } else { None };
         Ok((blocked, user))
     })
     .await?;
     if let Some(secs) = blocked {
-        return Err(ApiError::new(
-            Code::RateLimited,
-            format!("登录失败次数过多，请 {secs} 秒后再试"),
-        )
-        .retry_after(secs as u64));
+        return Err(
+            ApiError::new(Code::RateLimited, format!("登录失败次数过多，请 {secs} 秒后再试")).retry_after(secs as u64)
+        );
     }
     let ok = web::block({
         let hash = user.as_ref().map(|u| u.password_hash.clone());
@@ -184,8 +161,7 @@ pub async fn login(
         }
     })
     .await?;
-    let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl)
-        .unwrap_or(chrono::Duration::days(30));
+    let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
     let outcome = db::transaction(&state.pool, move |conn| {
         let acct = accounts::account_key(&email);
         match user {
@@ -196,12 +172,7 @@ pub async fn login(
             }
             _ => {
                 accounts::record_failure(conn, now, &acct, accounts::ACCOUNT_MAX_FAILURES)?;
-                accounts::record_failure(
-                    conn,
-                    now,
-                    &accounts::ip_key(&ip),
-                    accounts::IP_MAX_FAILURES,
-                )?;
+                accounts::record_failure(conn, now, &accounts::ip_key(&ip), accounts::IP_MAX_FAILURES)?;
                 Ok(None)
             }
         }
@@ -223,44 +194,28 @@ pub struct RefreshRequest {
 /// session family.
 #[utoipa::path(tag = "accounts", request_body = RefreshRequest, responses((status = 200, body = TokenResponse), (status = 401)))]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: Json<RefreshRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<web::Json<TokenResponse>> {
     let secret = body.0.refresh_token;
     let now = state.clock.now();
-    let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl)
-        .unwrap_or(chrono::Duration::days(30));
-    let rotation = db::transaction(&state.pool, move |conn| {
-        accounts::rotate_refresh_token(conn, now, ttl, &secret)
-    })
-    .await?;
+    let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
+    let rotation =
+        db::transaction(&state.pool, move |conn| accounts::rotate_refresh_token(conn, now, ttl, &secret)).await?;
     match rotation {
-        Rotation::Rotated {
-            user,
-            refresh_token,
-        } => Ok(web::Json(token_response(&state, user, refresh_token)?)),
-        Rotation::ReuseDetected => Err(ApiError::new(
-            Code::InvalidToken,
-            "刷新令牌已被使用过，为安全起见该会话已全部注销，请重新登录",
-        )
-        .with_code("refresh_token_reused")),
+        Rotation::Rotated { user, refresh_token } => Ok(web::Json(token_response(&state, user, refresh_token)?)),
+        Rotation::ReuseDetected => {
+            Err(ApiError::new(Code::InvalidToken, "刷新令牌已被使用过，为安全起见该会话已全部注销，请重新登录")
+                .with_code("refresh_token_reused"))
+        }
     }
 }
 
 /// Ends the session of a refresh token (idempotent).
 #[utoipa::path(tag = "accounts", request_body = RefreshRequest, responses((status = 204)))]
 #[post("/auth/logout")]
-pub async fn logout(
-    state: web::Data<AppState>,
-    body: Json<RefreshRequest>,
-) -> ApiResult<HttpResponse> {
+pub async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<HttpResponse> {
     let secret = body.0.refresh_token;
     let now = state.clock.now();
-    db::transaction(&state.pool, move |conn| {
-        Ok(accounts::logout(conn, now, &secret)?)
-    })
-    .await?;
+    db::transaction(&state.pool, move |conn| Ok(accounts::logout(conn, now, &secret)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -305,11 +260,7 @@ pub async fn me(state: web::Data<AppState>, actor: AnyUser) -> ApiResult<web::Js
             }
             None => None,
         };
-        Ok(MeResponse {
-            user,
-            organization,
-            api_token_id: a.api_token_id,
-        })
+        Ok(MeResponse { user, organization, api_token_id: a.api_token_id })
     })
     .await?;
     Ok(web::Json(res))
@@ -333,19 +284,12 @@ pub struct UserResponse {
 /// Adds a member to the caller's organization (org_admin).
 #[utoipa::path(tag = "accounts", request_body = NewMember, responses((status = 201, body = UserResponse), (status = 403), (status = 409), (status = 422)))]
 #[post("/organizations/me/members")]
-pub async fn add_member(
-    state: web::Data<AppState>,
-    actor: OrgAdmin,
-    body: Json<NewMember>,
-) -> ApiResult<HttpResponse> {
+pub async fn add_member(state: web::Data<AppState>, actor: OrgAdmin, body: Json<NewMember>) -> ApiResult<HttpResponse> {
     let input = accounts::check_member(&body.email, &body.password, &body.name, &body.role)?;
     let hash = hash_password(input.password.clone()).await?;
     let now = state.clock.now();
     let a = actor.0;
-    let user = db::transaction(&state.pool, move |conn| {
-        accounts::add_member(conn, now, &a, &input, &hash)
-    })
-    .await?;
+    let user = db::transaction(&state.pool, move |conn| accounts::add_member(conn, now, &a, &input, &hash)).await?;
     Ok(HttpResponse::Created().json(UserResponse { user }))
 }
 
@@ -357,15 +301,9 @@ pub struct MemberList {
 /// Members of the caller's organization (org_admin).
 #[utoipa::path(tag = "accounts", responses((status = 200, body = MemberList), (status = 403)))]
 #[get("/organizations/me/members")]
-pub async fn list_members(
-    state: web::Data<AppState>,
-    actor: OrgAdmin,
-) -> ApiResult<web::Json<MemberList>> {
+pub async fn list_members(state: web::Data<AppState>, actor: OrgAdmin) -> ApiResult<web::Json<MemberList>> {
     let org = actor.org_id()?;
-    let items = db::run(&state.pool, move |conn| {
-        Ok(accounts::list_members(conn, org)?)
-    })
-    .await?;
+    let items = db::run(&state.pool, move |conn| Ok(accounts::list_members(conn, org)?)).await?;
     Ok(web::Json(MemberList { items }))
 }
 
@@ -380,10 +318,7 @@ pub async fn remove_member(
     let user_id = path.into_inner();
     let now = state.clock.now();
     let a = actor.0;
-    db::transaction(&state.pool, move |conn| {
-        accounts::remove_member(conn, now, &a, user_id)
-    })
-    .await?;
+    db::transaction(&state.pool, move |conn| accounts::remove_member(conn, now, &a, user_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -414,20 +349,10 @@ pub async fn create_token(
 ) -> ApiResult<HttpResponse> {
     let now = state.clock.now();
     let a = actor.0;
-    let NewToken {
-        name,
-        expires_in_days,
-    } = body.0;
-    let (view, token) = db::transaction(&state.pool, move |conn| {
-        accounts::create_token(conn, now, &a, &name, expires_in_days)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(CreatedToken {
-        id: view.id,
-        name: view.name,
-        token,
-        expires_at: view.expires_at,
-    }))
+    let NewToken { name, expires_in_days } = body.0;
+    let (view, token) =
+        db::transaction(&state.pool, move |conn| accounts::create_token(conn, now, &a, &name, expires_in_days)).await?;
+    Ok(HttpResponse::Created().json(CreatedToken { id: view.id, name: view.name, token, expires_at: view.expires_at }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -438,15 +363,9 @@ pub struct TokenList {
 /// The organization's API tokens (never their secrets).
 #[utoipa::path(tag = "accounts", responses((status = 200, body = TokenList), (status = 403)))]
 #[get("/tokens")]
-pub async fn list_tokens(
-    state: web::Data<AppState>,
-    actor: OrgAdmin,
-) -> ApiResult<web::Json<TokenList>> {
+pub async fn list_tokens(state: web::Data<AppState>, actor: OrgAdmin) -> ApiResult<web::Json<TokenList>> {
     let org = actor.org_id()?;
-    let items = db::run(&state.pool, move |conn| {
-        Ok(accounts::list_tokens(conn, org)?)
-    })
-    .await?;
+    let items = db::run(&state.pool, move |conn| Ok(accounts::list_tokens(conn, org)?)).await?;
     Ok(web::Json(TokenList { items }))
 }
 
@@ -461,10 +380,7 @@ pub async fn revoke_token(
     let id = path.into_inner();
     let now = state.clock.now();
     let a = actor.0;
-    db::transaction(&state.pool, move |conn| {
-        accounts::revoke_token(conn, now, &a, id)
-    })
-    .await?;
+    db::transaction(&state.pool, move |conn| accounts::revoke_token(conn, now, &a, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -488,20 +404,12 @@ pub async fn create_staff(
     actor: Sysadmin,
     body: Json<NewStaff>,
 ) -> ApiResult<HttpResponse> {
-    let input = accounts::check_staff(
-        &body.email,
-        &body.password,
-        &body.name,
-        &body.role,
-        body.jurisdiction.as_deref(),
-    )?;
+    let input =
+        accounts::check_staff(&body.email, &body.password, &body.name, &body.role, body.jurisdiction.as_deref())?;
     let hash = hash_password(input.password.clone()).await?;
     let now = state.clock.now();
     let by = actor.audit();
-    let user = db::transaction(&state.pool, move |conn| {
-        accounts::create_staff(conn, now, &by, &input, &hash)
-    })
-    .await?;
+    let user = db::transaction(&state.pool, move |conn| accounts::create_staff(conn, now, &by, &input, &hash)).await?;
     Ok(HttpResponse::Created().json(UserResponse { user }))
 }
 
@@ -512,11 +420,7 @@ pub async fn get_organization(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<PublicOrganization>> {
-    let uscc = crate::domain::uscc::Uscc::parse(&path.into_inner())
-        .map_err(|_| ApiError::not_found("组织"))?;
-    let org = db::run(&state.pool, move |conn| {
-        accounts::public_organization(conn, uscc.as_str())
-    })
-    .await?;
+    let uscc = crate::domain::uscc::Uscc::parse(&path.into_inner()).map_err(|_| ApiError::not_found("组织"))?;
+    let org = db::run(&state.pool, move |conn| accounts::public_organization(conn, uscc.as_str())).await?;
     Ok(web::Json(org))
 }

@@ -2,6 +2,7 @@
 //! call the services; no SQL here.
 
 pub mod accounts;
+pub mod declarations;
 pub mod ops;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,6 +23,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::revoke_token)
         .service(accounts::create_staff)
         .service(accounts::get_organization)
+        .service(declarations::bulk_declarations)
+        .service(declarations::create_declaration)
+        .service(declarations::list_my_declarations)
+        .service(declarations::get_declaration)
+        .service(declarations::patch_declaration)
+        .service(declarations::publish_declaration)
+        .service(declarations::revise_declaration)
+        .service(declarations::withdraw_declaration)
+        .service(declarations::get_version)
+        .service(declarations::diff_versions)
+        .service(declarations::put_full_text)
+        .service(declarations::get_full_text)
+        .service(declarations::list_organization_declarations)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)
         .service(crate::reference::routes::search_standards);

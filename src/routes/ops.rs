@@ -42,41 +42,25 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok((status, lag))
     })
     .await;
-    let (database, schema_version, schema_pending, outbox_pending, outbox_lag_seconds) =
-        match db_state {
-            Ok((status, lag)) => (
-                "ok",
-                status.current,
-                status.pending,
-                Some(lag.pending),
-                lag.oldest_seconds,
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "readiness: database check failed");
-                ("unavailable", None, Vec::new(), None, None)
-            }
-        };
+    let (database, schema_version, schema_pending, outbox_pending, outbox_lag_seconds) = match db_state {
+        Ok((status, lag)) => ("ok", status.current, status.pending, Some(lag.pending), lag.oldest_seconds),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: database check failed");
+            ("unavailable", None, Vec::new(), None, None)
+        }
+    };
     let search = if search_ok { "ok" } else { "unavailable" };
     let status = match (database, search_ok) {
         ("ok", true) => "ok",
         ("ok", false) => "degraded",
         _ => "unavailable",
     };
-    let body = Readiness {
-        status,
-        database,
-        search,
-        outbox_pending,
-        outbox_lag_seconds,
-        schema_version,
-        schema_pending,
-    };
+    let body =
+        Readiness { status, database, search, outbox_pending, outbox_lag_seconds, schema_version, schema_pending };
     if status == "ok" {
         HttpResponse::Ok().json(body)
     } else {
-        HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "5"))
-            .json(body)
+        HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "5")).json(body)
     }
 }
 
@@ -85,21 +69,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.state();
-    state
-        .metrics
-        .pool_connections
-        .set(i64::from(pool.connections));
-    state
-        .metrics
-        .pool_idle
-        .set(i64::from(pool.idle_connections));
+    state.metrics.pool_connections.set(i64::from(pool.connections));
+    state.metrics.pool_idle.set(i64::from(pool.idle_connections));
     state.metrics.pool_max.set(i64::from(state.pool.max_size()));
     if let Ok(lag) = db::run(&state.pool, |conn| Ok(crate::outbox::lag(conn)?)).await {
         state.metrics.outbox_pending.set(lag.pending);
-        state
-            .metrics
-            .outbox_oldest_seconds
-            .set(lag.oldest_seconds.unwrap_or(0.0) as i64);
+        state.metrics.outbox_oldest_seconds.set(lag.oldest_seconds.unwrap_or(0.0) as i64);
     }
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

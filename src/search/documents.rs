@@ -122,11 +122,8 @@ pub fn load(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Declaratio
     Ok(rows
         .into_iter()
         .map(|r| {
-            let mut flag_codes: Vec<String> = active
-                .iter()
-                .filter(|(d, _)| *d == r.id)
-                .map(|(_, c)| c.clone())
-                .collect();
+            let mut flag_codes: Vec<String> =
+                active.iter().filter(|(d, _)| *d == r.id).map(|(_, c)| c.clone()).collect();
             flag_codes.sort();
             flag_codes.dedup();
             build(r, flag_codes)
@@ -135,14 +132,9 @@ pub fn load(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Declaratio
 }
 
 fn build(r: Row, flag_codes: Vec<String>) -> DeclarationDoc {
-    let number_forms = StandardNumber::parse(&r.number)
-        .map(|n| n.search_forms())
-        .unwrap_or_else(|_| vec![r.number.clone()]);
-    let industry_prefixes = r
-        .industry_code
-        .as_deref()
-        .map(industry_prefixes)
-        .unwrap_or_default();
+    let number_forms =
+        StandardNumber::parse(&r.number).map(|n| n.search_forms()).unwrap_or_else(|_| vec![r.number.clone()]);
+    let industry_prefixes = r.industry_code.as_deref().map(industry_prefixes).unwrap_or_default();
     DeclarationDoc {
         id: r.id,
         organization_id: r.organization_id,
@@ -160,10 +152,7 @@ fn build(r: Row, flag_codes: Vec<String>) -> DeclarationDoc {
         industry_code: r.industry_code,
         industry_prefixes,
         products: strings_of(&r.products, &["name"]),
-        product_details: strings_of(
-            &r.products,
-            &["model", "spec", "brand", "generic_name", "barcode"],
-        ),
+        product_details: strings_of(&r.products, &["model", "spec", "brand", "generic_name", "barcode"]),
         summary: r.summary,
         indicator_names: strings_of(&r.indicators, &["name"]),
         flagged: !flag_codes.is_empty(),
@@ -186,10 +175,7 @@ pub fn search_text(
 ) -> String {
     let mut parts: Vec<String> = number.search_forms();
     parts.push(title.to_string());
-    parts.extend(strings_of(
-        products,
-        &["name", "model", "spec", "brand", "generic_name", "barcode"],
-    ));
+    parts.extend(strings_of(products, &["name", "model", "spec", "brand", "generic_name", "barcode"]));
     parts.push(org_name.to_string());
     parts.push(uscc.to_string());
     if let Some(s) = summary {

@@ -33,22 +33,10 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
-        let key = settings
-            .meili_key
-            .as_ref()
-            .map(|k| k.expose_secret().to_string());
-        let url = settings
-            .meili_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string();
-        let client =
-            Client::new(url, key).map_err(|e| anyhow::anyhow!("Meilisearch client: {e}"))?;
-        Ok(Self {
-            client,
-            prefix: settings.meili_index_prefix.clone(),
-            timeout: settings.meili_timeout,
-        })
+        let key = settings.meili_key.as_ref().map(|k| k.expose_secret().to_string());
+        let url = settings.meili_url.as_str().trim_end_matches('/').to_string();
+        let client = Client::new(url, key).map_err(|e| anyhow::anyhow!("Meilisearch client: {e}"))?;
+        Ok(Self { client, prefix: settings.meili_index_prefix.clone(), timeout: settings.meili_timeout })
     }
 
     /// The uid of the live declarations index.
@@ -89,16 +77,10 @@ impl SearchIndex {
         if settings_match(&desired, &current) {
             return Ok(false);
         }
-        let task = index
-            .set_settings(&desired)
-            .await?
-            .wait_for_completion(&self.client, None, Some(TASK_TIMEOUT))
-            .await?;
+        let task =
+            index.set_settings(&desired).await?.wait_for_completion(&self.client, None, Some(TASK_TIMEOUT)).await?;
         if task.is_failure() {
-            anyhow::bail!(
-                "applying search settings failed: {:?}",
-                task.unwrap_failure()
-            );
+            anyhow::bail!("applying search settings failed: {:?}", task.unwrap_failure());
         }
         Ok(true)
     }
@@ -145,11 +127,7 @@ fn normalize_synonyms(v: &serde_json::Value) -> BTreeSet<(String, BTreeSet<Strin
                 .map(|(k, vs)| {
                     let set = vs
                         .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|x| x.as_str().map(String::from))
-                                .collect()
-                        })
+                        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
                         .unwrap_or_default();
                     (k.clone(), set)
                 })
@@ -162,7 +140,7 @@ fn normalize_typo(v: &serde_json::Value) -> serde_json::Value {
     let mut v = v.clone();
     for key in ["disableOnWords", "disableOnAttributes"] {
         if let Some(arr) = v.get_mut(key).and_then(|a| a.as_array_mut()) {
-            arr.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            arr.sort_by_key(|a| a.to_string());
         }
     }
     v
@@ -175,17 +153,13 @@ mod tests {
     #[test]
     fn shipped_settings_parse_and_keep_every_key() {
         let parsed = SearchIndex::desired_settings().expect("parses");
-        let file: serde_json::Value =
-            serde_json::from_str(DECLARATIONS_SETTINGS_JSON).expect("json");
+        let file: serde_json::Value = serde_json::from_str(DECLARATIONS_SETTINGS_JSON).expect("json");
         let back = serde_json::to_value(&parsed).expect("serializes");
         for key in file.as_object().expect("object").keys() {
             if file[key].is_null() {
                 continue;
             }
-            assert!(
-                back.get(key).is_some(),
-                "setting {key} is dropped by the SDK type"
-            );
+            assert!(back.get(key).is_some(), "setting {key} is dropped by the SDK type");
         }
         assert!(settings_match(&parsed, &parsed));
         let synonyms = parsed.synonyms.expect("synonyms");

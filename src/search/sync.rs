@@ -54,11 +54,7 @@ pub async fn write_index(
     }
     for task in tasks {
         let done = task
-            .wait_for_completion(
-                &search.client,
-                Some(std::time::Duration::from_millis(20)),
-                Some(TASK_TIMEOUT),
-            )
+            .wait_for_completion(&search.client, Some(std::time::Duration::from_millis(20)), Some(TASK_TIMEOUT))
             .await?;
         if done.is_failure() {
             anyhow::bail!("indexing task failed: {:?}", done.unwrap_failure());
@@ -90,8 +86,7 @@ pub async fn drain_once(state: &AppState, limit: i64) -> anyhow::Result<usize> {
             if let Ok(mut c) = claimed_for_task.lock() {
                 c.extend(rows.iter().map(|r| r.id));
             }
-            let entities: Vec<Uuid> =
-                rows.iter().map(|r| r.entity_id).collect::<BTreeSet<_>>().into_iter().collect();
+            let entities: Vec<Uuid> = rows.iter().map(|r| r.entity_id).collect::<BTreeSet<_>>().into_iter().collect();
             let locks: Vec<Locked> = diesel::sql_query(
                 "SELECT e AS entity_id, pg_try_advisory_xact_lock(hashtextextended(e::text, 7031)) AS locked \
                  FROM unnest($1::uuid[]) AS e",
@@ -113,11 +108,8 @@ pub async fn drain_once(state: &AppState, limit: i64) -> anyhow::Result<usize> {
             let docs = documents::load(conn, &declaration_ids)?;
             let present: BTreeSet<Uuid> = docs.iter().map(|d| d.id).collect();
             let deletes: Vec<Uuid> = declaration_ids.iter().filter(|id| !present.contains(id)).copied().collect();
-            let target: Option<String> = search_state::table
-                .find(REINDEX_TARGET)
-                .select(search_state::value)
-                .first(conn)
-                .optional()?;
+            let target: Option<String> =
+                search_state::table.find(REINDEX_TARGET).select(search_state::value).first(conn).optional()?;
             handle.block_on(async {
                 write_index(&search, &live_uid, &docs, &deletes).await?;
                 if let Some(t) = &target {
@@ -162,10 +154,7 @@ pub async fn drain_all(state: &AppState) -> anyhow::Result<usize> {
         let n = drain_once(state, 1000).await?;
         if n == 0 {
             let waiting: i64 = crate::db::run(&state.pool, |conn| {
-                Ok(outbox::table
-                    .filter(outbox::available_at.le(diesel::dsl::now))
-                    .count()
-                    .get_result(conn)?)
+                Ok(outbox::table.filter(outbox::available_at.le(diesel::dsl::now)).count().get_result(conn)?)
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -9,9 +9,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::auth::{Actor, Role, password, secrets};
-use crate::db::schema::{
-    api_tokens, declarations, divisions, login_throttle, organizations, refresh_tokens, users,
-};
+use crate::db::schema::{api_tokens, declarations, divisions, login_throttle, organizations, refresh_tokens, users};
 use crate::domain::uscc::{RegistrantKind, Uscc};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::reference;
@@ -131,9 +129,7 @@ pub fn check_registration(raw: &RegistrationRaw<'_>) -> ApiResult<Registration> 
                 c.err(
                     "organization.uscc",
                     match exp {
-                        RegistrantKind::Enterprise => {
-                            "企业的统一社会信用代码应以 91、92 或 93 开头"
-                        }
+                        RegistrantKind::Enterprise => "企业的统一社会信用代码应以 91、92 或 93 开头",
                         _ => "社会团体的统一社会信用代码应以 51、52、53 或 59 开头",
                     },
                 );
@@ -146,27 +142,18 @@ pub fn check_registration(raw: &RegistrationRaw<'_>) -> ApiResult<Registration> 
         }
     };
     if !matches!(raw.kind, "enterprise" | "social_organization") {
-        c.err(
-            "organization.kind",
-            "应为 enterprise 或 social_organization",
-        );
+        c.err("organization.kind", "应为 enterprise 或 social_organization");
     }
     let name = c.text("organization.name", raw.name, 2, 100);
     let division_code = raw.division_code.trim().to_string();
     if !crate::domain::codes::is_division_code(&division_code) {
-        c.err(
-            "organization.division_code",
-            "行政区划代码应为 6 位数字（GB/T 2260）",
-        );
+        c.err("organization.division_code", "行政区划代码应为 6 位数字（GB/T 2260）");
     }
     let industry_code = match raw.industry_code.map(str::trim).filter(|s| !s.is_empty()) {
         Some(i) => match crate::domain::codes::parse_industry_code(i) {
             Some(code) => Some(code),
             None => {
-                c.err(
-                    "organization.industry_code",
-                    "国民经济行业代码应为门类字母加 2-4 位数字，如 C3841",
-                );
+                c.err("organization.industry_code", "国民经济行业代码应为门类字母加 2-4 位数字，如 C3841");
                 None
             }
         },
@@ -176,26 +163,16 @@ pub fn check_registration(raw: &RegistrationRaw<'_>) -> ApiResult<Registration> 
         Some(g) => {
             let g = g.to_ascii_uppercase();
             if raw.kind != "social_organization" {
-                c.err(
-                    "organization.group_code",
-                    "只有社会团体可以登记团体标准代号",
-                );
+                c.err("organization.group_code", "只有社会团体可以登记团体标准代号");
             } else if !((2..=12).contains(&g.len())
                 && g.as_bytes()[0].is_ascii_uppercase()
-                && g.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+                && g.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
             {
-                c.err(
-                    "organization.group_code",
-                    "团体代号应为 2-12 位大写字母或数字，以字母开头（如 CAS）",
-                );
+                c.err("organization.group_code", "团体代号应为 2-12 位大写字母或数字，以字母开头（如 CAS）");
             } else if RESERVED_GROUP_CODES.contains(&g.as_str())
                 || (g.starts_with("DB") && g[2..].bytes().all(|b| b.is_ascii_digit()))
             {
-                c.err(
-                    "organization.group_code",
-                    format!("“{g}”是其他标准的代号，不能用作团体代号"),
-                );
+                c.err("organization.group_code", format!("“{g}”是其他标准的代号，不能用作团体代号"));
             }
             Some(g)
         }
@@ -229,16 +206,12 @@ pub fn check_registration(raw: &RegistrationRaw<'_>) -> ApiResult<Registration> 
 }
 
 fn email_taken(conn: &mut PgConnection, email: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::email.eq(email)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
 }
 
 fn duplicate_email() -> ApiError {
-    ApiError::conflict("duplicate_email", "该电子邮箱已注册").with_details(vec![
-        crate::error::FieldError::new("user.email", "已被使用"),
-    ])
+    ApiError::conflict("duplicate_email", "该电子邮箱已注册")
+        .with_details(vec![crate::error::FieldError::new("user.email", "已被使用")])
 }
 
 /// Registers an organization with its first user (org_admin).
@@ -255,47 +228,29 @@ pub fn register(
     if let Some(code) = &r.industry_code
         && !reference::industry_exists(conn, code)?
     {
-        c.err(
-            "organization.industry_code",
-            format!("{code} 不在 GB/T 4754-2017 行业分类中"),
-        );
+        c.err("organization.industry_code", format!("{code} 不在 GB/T 4754-2017 行业分类中"));
     }
     if let Some(g) = &r.group_code
         && reference::sac_code_exists(conn, g)?
     {
-        c.err(
-            "organization.group_code",
-            format!("“{g}”是行业标准代号，不能用作团体代号"),
-        );
+        c.err("organization.group_code", format!("“{g}”是行业标准代号，不能用作团体代号"));
     }
     c.finish()?;
-    if diesel::select(diesel::dsl::exists(
-        organizations::table.filter(organizations::uscc.eq(&r.uscc)),
-    ))
-    .get_result(conn)?
+    if diesel::select(diesel::dsl::exists(organizations::table.filter(organizations::uscc.eq(&r.uscc))))
+        .get_result(conn)?
     {
-        return Err(
-            ApiError::conflict("duplicate_uscc", "该统一社会信用代码已注册").with_details(vec![
-                crate::error::FieldError::new("organization.uscc", "已被注册"),
-            ]),
-        );
+        return Err(ApiError::conflict("duplicate_uscc", "该统一社会信用代码已注册")
+            .with_details(vec![crate::error::FieldError::new("organization.uscc", "已被注册")]));
     }
     if email_taken(conn, &r.email)? {
         return Err(duplicate_email());
     }
     if let Some(g) = &r.group_code
-        && diesel::select(diesel::dsl::exists(
-            organizations::table.filter(organizations::group_code.eq(g)),
-        ))
-        .get_result(conn)?
+        && diesel::select(diesel::dsl::exists(organizations::table.filter(organizations::group_code.eq(g))))
+            .get_result(conn)?
     {
-        return Err(
-            ApiError::conflict("duplicate_group_code", "该团体代号已被其他社会团体使用")
-                .with_details(vec![crate::error::FieldError::new(
-                    "organization.group_code",
-                    "已被使用",
-                )]),
-        );
+        return Err(ApiError::conflict("duplicate_group_code", "该团体代号已被其他社会团体使用")
+            .with_details(vec![crate::error::FieldError::new("organization.group_code", "已被使用")]));
     }
     let org_id = Uuid::now_v7();
     let org: OrganizationView = diesel::insert_into(organizations::table)
@@ -315,20 +270,8 @@ pub fn register(
         .returning(OrganizationView::as_returning())
         .get_result(conn)
         .map_err(unique_violation_to_conflict)?;
-    let user = insert_user(
-        conn,
-        now,
-        Some(org_id),
-        &r.email,
-        password_hash,
-        &r.user_name,
-        Role::OrgAdmin,
-        None,
-    )?;
-    let actor = AuditActor {
-        id: Some(user.id),
-        role: "org_admin".into(),
-    };
+    let user = insert_user(conn, now, Some(org_id), &r.email, password_hash, &r.user_name, Role::OrgAdmin, None)?;
+    let actor = AuditActor { id: Some(user.id), role: "org_admin".into() };
     audit::append(
         conn,
         now,
@@ -407,13 +350,7 @@ pub struct StaffInput {
     pub jurisdiction: Option<String>,
 }
 
-pub fn check_staff(
-    email: &str,
-    pw: &str,
-    name: &str,
-    role: &str,
-    jurisdiction: Option<&str>,
-) -> ApiResult<StaffInput> {
+pub fn check_staff(email: &str, pw: &str, name: &str, role: &str, jurisdiction: Option<&str>) -> ApiResult<StaffInput> {
     let mut c = Check::new();
     let email = validate::email(&mut c, "email", email);
     if let Some(p) = password::policy_problem(pw, &email) {
@@ -428,14 +365,9 @@ pub fn check_staff(
             Role::Regulator
         }
     };
-    let jurisdiction = jurisdiction
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let jurisdiction = jurisdiction.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     match (role, &jurisdiction) {
-        (Role::Regulator, None) => {
-            c.err("jurisdiction", "监管人员必须指定辖区（6 位行政区划代码）")
-        }
+        (Role::Regulator, None) => c.err("jurisdiction", "监管人员必须指定辖区（6 位行政区划代码）"),
         (Role::Regulator, Some(j)) if !crate::domain::codes::is_division_code(j) => {
             c.err("jurisdiction", "辖区应为 6 位行政区划代码")
         }
@@ -443,13 +375,7 @@ pub fn check_staff(
         _ => {}
     }
     c.finish()?;
-    Ok(StaffInput {
-        email,
-        password: pw.to_string(),
-        name,
-        role,
-        jurisdiction,
-    })
+    Ok(StaffInput { email, password: pw.to_string(), name, role, jurisdiction })
 }
 
 pub fn create_staff(
@@ -506,31 +432,17 @@ pub fn ip_key(ip: &str) -> String {
 }
 
 /// Seconds until the caller may try again, if throttled.
-pub fn throttled_for(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    keys: &[String],
-) -> QueryResult<Option<i64>> {
+pub fn throttled_for(conn: &mut PgConnection, now: DateTime<Utc>, keys: &[String]) -> QueryResult<Option<i64>> {
     let blocked: Vec<Option<DateTime<Utc>>> = login_throttle::table
         .filter(login_throttle::key.eq_any(keys))
         .select(login_throttle::blocked_until)
         .load(conn)?;
-    Ok(blocked
-        .into_iter()
-        .flatten()
-        .filter(|b| *b > now)
-        .map(|b| (b - now).num_seconds().max(1))
-        .max())
+    Ok(blocked.into_iter().flatten().filter(|b| *b > now).map(|b| (b - now).num_seconds().max(1)).max())
 }
 
 /// Records a failed attempt under a key; past `max` failures in the window, blocks with a doubling
 /// delay capped at [`MAX_BLOCK_SECONDS`].
-pub fn record_failure(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    key: &str,
-    max: i32,
-) -> QueryResult<()> {
+pub fn record_failure(conn: &mut PgConnection, now: DateTime<Utc>, key: &str, max: i32) -> QueryResult<()> {
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
     let row: Option<(i32, DateTime<Utc>)> = login_throttle::table
         .find(key)
@@ -620,9 +532,7 @@ fn refresh_invalid() -> ApiError {
 
 fn revoke_family(conn: &mut PgConnection, now: DateTime<Utc>, family: Uuid) -> QueryResult<usize> {
     diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family))
-            .filter(refresh_tokens::revoked_at.is_null()),
+        refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)).filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)
@@ -631,10 +541,7 @@ fn revoke_family(conn: &mut PgConnection, now: DateTime<Utc>, family: Uuid) -> Q
 /// What [`rotate_refresh_token`] decided.
 pub enum Rotation {
     /// A new refresh token (secret) for this user.
-    Rotated {
-        user: UserRow,
-        refresh_token: String,
-    },
+    Rotated { user: UserRow, refresh_token: String },
     /// The token had already been rotated: the whole family was revoked. The caller must commit
     /// this and then answer 401.
     ReuseDetected,
@@ -671,10 +578,7 @@ pub fn rotate_refresh_token(
             conn,
             now,
             NewEvent {
-                actor: &AuditActor {
-                    id: Some(row.user_id),
-                    role: "system".into(),
-                },
+                actor: &AuditActor { id: Some(row.user_id), role: "system".into() },
                 action: "session.refresh_token_reused",
                 entity_type: "user",
                 entity_id: row.user_id.to_string(),
@@ -684,22 +588,14 @@ pub fn rotate_refresh_token(
         )?;
         return Ok(Rotation::ReuseDetected);
     }
-    let user: UserRow = users::table
-        .find(row.user_id)
-        .select(UserRow::as_select())
-        .first(conn)?;
+    let user: UserRow = users::table.find(row.user_id).select(UserRow::as_select()).first(conn)?;
     if !user.active {
         revoke_family(conn, now, row.family_id)?;
         return Err(refresh_invalid());
     }
-    diesel::update(refresh_tokens::table.find(row.id))
-        .set(refresh_tokens::rotated_at.eq(now))
-        .execute(conn)?;
+    diesel::update(refresh_tokens::table.find(row.id)).set(refresh_tokens::rotated_at.eq(now)).execute(conn)?;
     let refresh_token = issue_refresh_token(conn, now, ttl, user.id, Some(row.family_id))?;
-    Ok(Rotation::Rotated {
-        user,
-        refresh_token,
-    })
+    Ok(Rotation::Rotated { user, refresh_token })
 }
 
 /// Revokes the session (family) of a refresh token. Unknown tokens are ignored (logout is idempotent).
@@ -718,17 +614,11 @@ pub fn logout(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -> Quer
 // ---------------------------------------------------------------- the caller
 
 pub fn get_user(conn: &mut PgConnection, id: Uuid) -> QueryResult<UserRow> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
+    users::table.find(id).select(UserRow::as_select()).first(conn)
 }
 
 pub fn get_organization(conn: &mut PgConnection, id: Uuid) -> QueryResult<OrganizationView> {
-    organizations::table
-        .find(id)
-        .select(OrganizationView::as_select())
-        .first(conn)
+    organizations::table.find(id).select(OrganizationView::as_select()).first(conn)
 }
 
 // ---------------------------------------------------------------- members
@@ -756,19 +646,11 @@ pub fn check_member(email: &str, pw: &str, name: &str, role: &str) -> ApiResult<
         }
     };
     c.finish()?;
-    Ok(MemberInput {
-        email,
-        password: pw.to_string(),
-        name,
-        role,
-    })
+    Ok(MemberInput { email, password: pw.to_string(), name, role })
 }
 
 fn org_division(conn: &mut PgConnection, org: Uuid) -> QueryResult<String> {
-    organizations::table
-        .find(org)
-        .select(organizations::division_code)
-        .first(conn)
+    organizations::table.find(org).select(organizations::division_code).first(conn)
 }
 
 pub fn add_member(
@@ -779,16 +661,7 @@ pub fn add_member(
     password_hash: &str,
 ) -> ApiResult<UserView> {
     let org = actor.org_id()?;
-    let user = insert_user(
-        conn,
-        now,
-        Some(org),
-        &input.email,
-        password_hash,
-        &input.name,
-        input.role,
-        None,
-    )?;
+    let user = insert_user(conn, now, Some(org), &input.email, password_hash, &input.name, input.role, None)?;
     let division = org_division(conn, org)?;
     audit::append(
         conn,
@@ -817,12 +690,7 @@ pub fn list_members(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<UserV
 }
 
 /// Deactivates a member of the caller's organization and ends their sessions.
-pub fn remove_member(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    user_id: Uuid,
-) -> ApiResult<()> {
+pub fn remove_member(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, user_id: Uuid) -> ApiResult<()> {
     let org = actor.org_id()?;
     let target: UserRow = users::table
         .find(user_id)
@@ -833,9 +701,7 @@ pub fn remove_member(
         .optional()?
         .ok_or_else(|| ApiError::not_found("成员"))?;
     if target.id == actor.user_id {
-        return Err(ApiError::invalid_state(
-            "不能移除自己；请由本单位其他管理员操作",
-        ));
+        return Err(ApiError::invalid_state("不能移除自己；请由本单位其他管理员操作"));
     }
     if !target.active {
         return Err(ApiError::invalid_state("该成员已被移除"));
@@ -844,9 +710,7 @@ pub fn remove_member(
         .set((users::active.eq(false), users::updated_at.eq(now)))
         .execute(conn)?;
     diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
@@ -935,12 +799,7 @@ pub fn list_tokens(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<TokenV
         .load(conn)
 }
 
-pub fn revoke_token(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    id: Uuid,
-) -> ApiResult<()> {
+pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<()> {
     let org = actor.org_id()?;
     let token: TokenView = api_tokens::table
         .find(id)
@@ -953,9 +812,7 @@ pub fn revoke_token(
     if token.revoked_at.is_some() {
         return Ok(());
     }
-    diesel::update(api_tokens::table.find(id))
-        .set(api_tokens::revoked_at.eq(now))
-        .execute(conn)?;
+    diesel::update(api_tokens::table.find(id)).set(api_tokens::revoked_at.eq(now)).execute(conn)?;
     let division = org_division(conn, org)?;
     audit::append(
         conn,
@@ -1005,32 +862,16 @@ pub fn public_organization(conn: &mut PgConnection, uscc: &str) -> ApiResult<Pub
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("组织"))?;
-    let division_name: Option<String> = divisions::table
-        .find(&org.division_code)
-        .select(divisions::name)
-        .first(conn)
-        .optional()?;
+    let division_name: Option<String> =
+        divisions::table.find(&org.division_code).select(divisions::name).first(conn).optional()?;
     let rows: Vec<(String, bool, i64)> = declarations::table
         .filter(declarations::organization_id.eq(org.id))
         .filter(declarations::current_version.is_not_null())
         .group_by((declarations::status, declarations::flagged))
-        .select((
-            declarations::status,
-            declarations::flagged,
-            diesel::dsl::count_star(),
-        ))
+        .select((declarations::status, declarations::flagged, diesel::dsl::count_star()))
         .load(conn)?;
-    let sum = |s: &str| {
-        rows.iter()
-            .filter(|(st, _, _)| st == s)
-            .map(|(_, _, n)| n)
-            .sum::<i64>()
-    };
-    let flagged = rows
-        .iter()
-        .filter(|(st, f, _)| st == "public" && *f)
-        .map(|(_, _, n)| n)
-        .sum();
+    let sum = |s: &str| rows.iter().filter(|(st, _, _)| st == s).map(|(_, _, n)| n).sum::<i64>();
+    let flagged = rows.iter().filter(|(st, f, _)| st == "public" && *f).map(|(_, _, n)| n).sum();
     Ok(PublicOrganization {
         uscc: org.uscc,
         name: org.name,

@@ -1,3 +1,4 @@
 //! Use cases, one module per aggregate. Each function runs inside the caller's transaction.
 
 pub mod accounts;
+pub mod declarations;

@@ -42,8 +42,7 @@ pub fn env() -> &'static TestEnv {
         jwt_secret: var("STDREG_JWT_SECRET"),
         complaint_keys: var("STDREG_COMPLAINT_KEYS"),
         tmp: PathBuf::from(
-            std::env::var("STDREG_TEST_TMP")
-                .unwrap_or_else(|_| std::env::temp_dir().display().to_string()),
+            std::env::var("STDREG_TEST_TMP").unwrap_or_else(|_| std::env::temp_dir().display().to_string()),
         ),
     })
 }
@@ -56,11 +55,7 @@ pub fn db_url(name: &str) -> String {
 }
 
 fn hash_dir(h: &mut Sha256, dir: &std::path::Path) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("readable")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("readable").flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -82,36 +77,28 @@ pub fn template() -> &'static str {
         hash_dir(&mut h, &root.join("migrations"));
         hash_dir(&mut h, &root.join("src/reference/data"));
         let name = format!("tpl_{}", &hex::encode(h.finalize())[..16]);
-        let mut admin =
-            PgConnection::establish(&env().admin_url).expect("connect to the test PostgreSQL");
+        let mut admin = PgConnection::establish(&env().admin_url).expect("connect to the test PostgreSQL");
         #[derive(diesel::QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let exists = diesel::sql_query(format!(
-            "SELECT count(*)::int8 AS n FROM pg_database WHERE datname = '{name}'"
-        ))
-        .get_result::<N>(&mut admin)
-        .expect("query")
-        .n > 0;
+        let exists = diesel::sql_query(format!("SELECT count(*)::int8 AS n FROM pg_database WHERE datname = '{name}'"))
+            .get_result::<N>(&mut admin)
+            .expect("query")
+            .n
+            > 0;
         if !exists {
             let build = format!("{name}_b{}", Uuid::new_v4().simple());
-            admin
-                .batch_execute(&format!("CREATE DATABASE {build}"))
-                .expect("create template");
+            admin.batch_execute(&format!("CREATE DATABASE {build}")).expect("create template");
             {
                 let mut conn = PgConnection::establish(&db_url(&build)).expect("connect template");
                 stdreg::db::migrate(&mut conn).expect("migrate template");
                 stdreg::reference::import_all(&mut conn).expect("reference data");
             }
-            if admin
-                .batch_execute(&format!("ALTER DATABASE {build} RENAME TO {name}"))
-                .is_err()
-            {
+            if admin.batch_execute(&format!("ALTER DATABASE {build} RENAME TO {name}")).is_err() {
                 // another test process built it first
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)"));
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)"));
             }
         }
         name
@@ -127,10 +114,7 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
     pub fn error_code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
@@ -139,27 +123,16 @@ impl Resp {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["error"]["details"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|d| d["field"].as_str().map(String::from))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|d| d["field"].as_str().map(String::from)).collect())
             .unwrap_or_default()
     }
     #[track_caller]
     pub fn assert_status(&self, status: u16) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
         self
     }
     pub fn id(&self) -> Uuid {
-        self.body["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no id in {}", self.text))
+        self.body["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {}", self.text))
     }
 }
 
@@ -219,9 +192,7 @@ impl TestApp {
         let index_prefix = format!("t{}_", &id[..16]);
         {
             let mut admin = PgConnection::establish(&e.admin_url).expect("connect");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {db_name} TEMPLATE {tpl}"))
-                .expect("clone template");
+            admin.batch_execute(&format!("CREATE DATABASE {db_name} TEMPLATE {tpl}")).expect("clone template");
         }
         let data_dir = e.tmp.join(&db_name);
         let mut vars: Vec<(String, String)> = vec![
@@ -236,22 +207,14 @@ impl TestApp {
             ("STDREG_DATA_DIR".into(), data_dir.display().to_string()),
             ("STDREG_RUN_WORKERS".into(), "false".into()),
             ("STDREG_DATABASE_POOL_SIZE".into(), "6".into()),
-            (
-                "STDREG_LOG_LEVEL".into(),
-                std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()),
-            ),
+            ("STDREG_LOG_LEVEL".into(), std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into())),
         ];
         customize(&mut vars);
-        let settings = Settings::from_sources(&Sources::collect(None, vars).expect("sources"))
-            .expect("test settings");
+        let settings = Settings::from_sources(&Sources::collect(None, vars).expect("sources")).expect("test settings");
         stdreg::telemetry::init(settings.log_format, &settings.log_level);
         let state = AppState::new(settings).expect("state");
         if state.search.healthy().await {
-            state
-                .search
-                .ensure_index(&state.search.declarations_uid())
-                .await
-                .expect("search index");
+            state.search.ensure_index(&state.search.declarations_uid()).await.expect("search index");
         }
 
         let (tx, rx) = std::sync::mpsc::channel();
@@ -260,16 +223,12 @@ impl TestApp {
             let system = actix_web::rt::System::new();
             system.block_on(async move {
                 let app = Application::build(server_state).expect("build app");
-                tx.send((app.port(), app.server_handle()))
-                    .expect("send port");
+                tx.send((app.port(), app.server_handle())).expect("send port");
                 let _ = app.run_until_stopped().await;
             });
         });
         let (port, handle) = rx.recv().expect("server started");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self {
             address: format!("http://127.0.0.1:{port}"),
             port,
@@ -293,21 +252,11 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        diesel::sql_query(format!("SELECT ({sql})::int8 AS n"))
-            .get_result::<N>(&mut self.db())
-            .expect("count")
-            .n
+        diesel::sql_query(format!("SELECT ({sql})::int8 AS n")).get_result::<N>(&mut self.db()).expect("count").n
     }
 
-    pub async fn raw(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-    ) -> reqwest::RequestBuilder {
-        let mut rb = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+    pub async fn raw(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let mut rb = self.client.request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
@@ -320,12 +269,7 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Resp { status, headers, body, text }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
@@ -334,33 +278,17 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        let rb = self
-            .raw(reqwest::Method::POST, path, token)
-            .await
-            .json(&body);
+        let rb = self.raw(reqwest::Method::POST, path, token).await.json(&body);
         self.send(rb).await
     }
 
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        let rb = self
-            .raw(reqwest::Method::PATCH, path, token)
-            .await
-            .json(&body);
+        let rb = self.raw(reqwest::Method::PATCH, path, token).await.json(&body);
         self.send(rb).await
     }
 
-    pub async fn put_bytes(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Resp {
-        let rb = self
-            .raw(reqwest::Method::PUT, path, token)
-            .await
-            .header("content-type", content_type)
-            .body(body);
+    pub async fn put_bytes(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Resp {
+        let rb = self.raw(reqwest::Method::PUT, path, token).await.header("content-type", content_type).body(body);
         self.send(rb).await
     }
 
@@ -370,25 +298,12 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Session {
-        let r = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({"email": email, "password": password}),
-            )
-            .await;
+        let r = self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await;
         r.assert_status(200);
         Session {
             token: r.body["access_token"].as_str().expect("token").to_string(),
-            refresh_token: r.body["refresh_token"]
-                .as_str()
-                .expect("refresh")
-                .to_string(),
-            user_id: r.body["user"]["id"]
-                .as_str()
-                .expect("id")
-                .parse()
-                .expect("uuid"),
+            refresh_token: r.body["refresh_token"].as_str().expect("refresh").to_string(),
+            user_id: r.body["user"]["id"].as_str().expect("id").parse().expect("uuid"),
             email: email.to_string(),
         }
     }
@@ -400,16 +315,10 @@ impl TestApp {
 
     /// Registers a social organization with a group code and signs its admin in.
     pub async fn social_org(&self, division: &str, group_code: &str) -> TestOrg {
-        self.register_org("social_organization", division, Some(group_code))
-            .await
+        self.register_org("social_organization", division, Some(group_code)).await
     }
 
-    pub async fn register_org(
-        &self,
-        kind: &str,
-        division: &str,
-        group_code: Option<&str>,
-    ) -> TestOrg {
+    pub async fn register_org(&self, kind: &str, division: &str, group_code: Option<&str>) -> TestOrg {
         let prefix = if kind == "enterprise" { "91" } else { "51" };
         let code = uscc(prefix, division);
         let n = &Uuid::new_v4().simple().to_string()[..8];
@@ -419,21 +328,22 @@ impl TestApp {
             format!("重庆市测试{n}协会")
         };
         let email = format!("admin-{n}@example.cn");
-        let mut org = json!({"uscc": code, "name": name, "kind": kind, "division_code": division, "industry_code": "C3841"});
+        let mut org =
+            json!({"uscc": code, "name": name, "kind": kind, "division_code": division, "industry_code": "C3841"});
         if let Some(g) = group_code {
             org["group_code"] = json!(g);
         }
         let r = self
-            .post("/api/v1/auth/register", None, json!({"organization": org, "user": {"email": email, "password": PASSWORD, "name": "张三"}}))
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"organization": org, "user": {"email": email, "password": PASSWORD, "name": "张三"}}),
+            )
             .await;
         r.assert_status(201);
         let admin = self.login(&email, PASSWORD).await;
         TestOrg {
-            id: r.body["organization"]["id"]
-                .as_str()
-                .expect("id")
-                .parse()
-                .expect("uuid"),
+            id: r.body["organization"]["id"].as_str().expect("id").parse().expect("uuid"),
             uscc: code,
             name,
             division_code: division.to_string(),
@@ -446,19 +356,12 @@ impl TestApp {
     pub async fn staff(&self, role: &str, jurisdiction: Option<&str>) -> Session {
         let n = &Uuid::new_v4().simple().to_string()[..8];
         let email = format!("{role}-{n}@samr.example.cn");
-        let input =
-            stdreg::services::accounts::check_staff(&email, PASSWORD, "李监管", role, jurisdiction)
-                .expect("valid staff");
+        let input = stdreg::services::accounts::check_staff(&email, PASSWORD, "李监管", role, jurisdiction)
+            .expect("valid staff");
         let hash = stdreg::auth::password::hash(PASSWORD).expect("hash");
         let now = self.state.clock.now();
         stdreg::db::transaction(&self.state.pool, move |conn| {
-            stdreg::services::accounts::create_staff(
-                conn,
-                now,
-                &stdreg::audit::AuditActor::system(),
-                &input,
-                &hash,
-            )
+            stdreg::services::accounts::create_staff(conn, now, &stdreg::audit::AuditActor::system(), &input, &hash)
         })
         .await
         .expect("create staff");
@@ -475,9 +378,7 @@ impl TestApp {
 
     /// Applies every pending outbox row to the search index.
     pub async fn drain_outbox(&self) -> usize {
-        stdreg::search::sync::drain_all(&self.state)
-            .await
-            .expect("drain outbox")
+        stdreg::search::sync::drain_all(&self.state).await.expect("drain outbox")
     }
 }
 
@@ -492,10 +393,7 @@ impl Drop for TestApp {
         let settings = self.state.settings.clone();
         let data_dir = self.state.settings.data_dir.clone();
         let cleanup = std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 rt.block_on(async {
                     if let Some(h) = handle {
                         h.stop(false).await;
@@ -504,11 +402,7 @@ impl Drop for TestApp {
                         return;
                     };
                     if let Ok(indexes) = search.client.list_all_indexes().await {
-                        for index in indexes
-                            .results
-                            .iter()
-                            .filter(|i| i.uid.starts_with(&prefix))
-                        {
+                        for index in indexes.results.iter().filter(|i| i.uid.starts_with(&prefix)) {
                             let _ = search.client.delete_index(&index.uid).await;
                         }
                     }
@@ -518,8 +412,7 @@ impl Drop for TestApp {
                 let _ = t.join();
             }
             if let Ok(mut admin) = PgConnection::establish(&env().admin_url) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"));
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"));
             }
             let _ = std::fs::remove_dir_all(data_dir);
         });

@@ -2,5 +2,6 @@
 //! search index (see helpers.rs) and talks HTTP to the real application.
 
 mod accounts;
+mod declarations;
 mod foundation;
 mod helpers;

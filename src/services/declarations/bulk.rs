@@ -1,0 +1,200 @@
+//! Many declarations at once (`POST /declarations:bulk`): each item stands alone (an invalid item
+//! never stops the others), but valid items are written together, with every invariant the single
+//! path keeps: the same checks, one audit event per change, one outbox row per declaration.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::input::{Content, References, Warning};
+use super::lifecycle::{duplicate, load_org, new_rows, org_problems};
+use crate::audit::{self, NewEvent};
+use crate::auth::Actor;
+use crate::db::schema::{declaration_versions, declarations};
+use crate::error::{ApiError, ApiResult};
+use crate::outbox;
+
+pub const MAX_ITEMS: usize = 1000;
+
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
+pub struct ItemResult {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// `created` or `error`
+    pub status: &'static str,
+    /// The declaration's status after the call (`draft` or `public`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declaration_status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+    /// The error body of this item, as a single request would have answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub error: Option<serde_json::Value>,
+}
+
+fn failed(index: usize, e: &ApiError) -> ItemResult {
+    ItemResult {
+        index,
+        id: None,
+        status: "error",
+        declaration_status: None,
+        warnings: Vec::new(),
+        error: Some(e.body()["error"].clone()),
+    }
+}
+
+/// Live (draft/public) numbers the organization already holds, by kind.
+fn live_numbers(conn: &mut PgConnection, org: Uuid) -> QueryResult<HashSet<(String, String)>> {
+    let current: Vec<(String, String)> = declarations::table
+        .filter(declarations::organization_id.eq(org))
+        .filter(declarations::status.eq_any(["draft", "public"]))
+        .select((declarations::kind, declarations::standard_number))
+        .load(conn)?;
+    let drafts: Vec<(String, String)> = declaration_versions::table
+        .inner_join(declarations::table)
+        .filter(declarations::organization_id.eq(org))
+        .filter(declaration_versions::status.eq("draft"))
+        .select((declarations::kind, declaration_versions::standard_number))
+        .load(conn)?;
+    Ok(current.into_iter().chain(drafts).collect())
+}
+
+/// Creates (and optionally publishes) every valid item; `items` holds each item's shape-checked
+/// content or its error.
+pub fn create_many(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    items: Vec<Result<Content, ApiError>>,
+    publish: bool,
+    _today: NaiveDate,
+) -> ApiResult<Vec<ItemResult>> {
+    let org = load_org(conn, actor.org_id()?)?;
+    let valid: Vec<&Content> = items.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let refs = References::load(conn, &valid)?;
+    let mut taken = live_numbers(conn, org.id)?;
+    let mut results: Vec<Option<ItemResult>> = vec![None; items.len()];
+    let mut accepted: Vec<(usize, Uuid, &Content, Vec<Warning>)> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let c = match item {
+            Ok(c) => c,
+            Err(e) => {
+                results[index] = Some(failed(index, e));
+                continue;
+            }
+        };
+        let p = format!("declarations[{index}].");
+        let mut problems = org_problems(&org, c, &p);
+        problems.extend(refs.problems(c, &p));
+        let (warnings, blocking) = refs.catalog_check(c, &p);
+        if publish {
+            problems.extend(blocking);
+        }
+        if !problems.is_empty() {
+            results[index] = Some(failed(index, &ApiError::validation(problems)));
+            continue;
+        }
+        if !taken.insert((c.kind.as_str().to_string(), c.number.normalized.clone())) {
+            results[index] = Some(failed(index, &duplicate(&c.number.normalized)));
+            continue;
+        }
+        accepted.push((index, Uuid::now_v7(), c, warnings));
+    }
+
+    let mut decl_rows = Vec::with_capacity(accepted.len());
+    let mut version_rows = Vec::with_capacity(accepted.len());
+    for (_, id, c, warnings) in &accepted {
+        let (d, v) = new_rows(now, actor, &org, *id, c, warnings, publish)?;
+        decl_rows.push(d);
+        version_rows.push(v);
+    }
+    let audit_actor = actor.audit();
+    let mut events = Vec::with_capacity(accepted.len() * 2);
+    for (_, id, c, _) in &accepted {
+        events.push(NewEvent {
+            actor: &audit_actor,
+            action: "declaration.created",
+            entity_type: "declaration",
+            entity_id: id.to_string(),
+            division_code: Some(org.division_code.clone()),
+            summary: serde_json::json!({"standard_number": c.number.normalized, "kind": c.kind.as_str(), "products": c.products.len(), "bulk": true}),
+        });
+        if publish {
+            events.push(NewEvent {
+                actor: &audit_actor,
+                action: "declaration.published",
+                entity_type: "declaration",
+                entity_id: id.to_string(),
+                division_code: Some(org.division_code.clone()),
+                summary: serde_json::json!({"version": 1, "standard_number": c.number.normalized, "superseded_version": null, "bulk": true}),
+            });
+        }
+    }
+    let ids: Vec<Uuid> = accepted.iter().map(|(_, id, _, _)| *id).collect();
+    // All valid items in one go; a conflict with a concurrent writer would abort the batch, so the
+    // batch runs in a savepoint and falls back to one savepoint per item.
+    let batch = conn.transaction::<_, ApiError, _>(|conn| {
+        for chunk in decl_rows.chunks(1000) {
+            diesel::insert_into(declarations::table).values(chunk).execute(conn)?;
+        }
+        for chunk in version_rows.chunks(500) {
+            diesel::insert_into(declaration_versions::table).values(chunk).execute(conn)?;
+        }
+        audit::append_many(conn, now, &events)?;
+        outbox::enqueue_many(conn, outbox::DECLARATION, &ids)?;
+        Ok(())
+    });
+    let status_after = if publish { "public" } else { "draft" };
+    match batch {
+        Ok(()) => {
+            for (index, id, _, warnings) in accepted {
+                results[index] = Some(ItemResult {
+                    index,
+                    id: Some(id),
+                    status: "created",
+                    declaration_status: Some(status_after),
+                    warnings,
+                    error: None,
+                });
+            }
+        }
+        Err(_) => {
+            for ((index, id, c, warnings), (d, v)) in accepted.into_iter().zip(decl_rows.into_iter().zip(version_rows))
+            {
+                let item_events: Vec<&NewEvent<'_>> = events.iter().filter(|e| e.entity_id == id.to_string()).collect();
+                let one = conn.transaction::<_, ApiError, _>(|conn| {
+                    diesel::insert_into(declarations::table)
+                        .values(&d)
+                        .execute(conn)
+                        .map_err(super::lifecycle::map_unique(&c.number.normalized))?;
+                    diesel::insert_into(declaration_versions::table).values(&v).execute(conn)?;
+                    let evs: Vec<NewEvent<'_>> = item_events.iter().map(|e| (*e).clone()).collect();
+                    audit::append_many(conn, now, &evs)?;
+                    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+                    Ok(())
+                });
+                results[index] = Some(match one {
+                    Ok(()) => ItemResult {
+                        index,
+                        id: Some(id),
+                        status: "created",
+                        declaration_status: Some(status_after),
+                        warnings,
+                        error: None,
+                    },
+                    Err(e) => failed(index, &e),
+                });
+            }
+        }
+    }
+    Ok(results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| failed(i, &ApiError::internal(anyhow::anyhow!("item not processed")))))
+        .collect())
+}

@@ -1,0 +1,386 @@
+//! Declarations: what enterprises and social organizations declare, its versions and its public
+//! record. Reading lives here; changes are in `lifecycle`, many-at-once in `bulk`.
+
+pub mod bulk;
+pub mod input;
+pub mod lifecycle;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::db::schema::{declaration_versions, declarations, flags, organizations};
+use crate::domain::declaration::publicly_visible;
+use crate::error::{ApiError, ApiResult};
+use input::{Indicator, Product, Warning};
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = declarations)]
+pub struct DeclarationRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub current_version: Option<i32>,
+    pub draft_version: Option<i32>,
+    pub latest_version: i32,
+    pub standard_number: String,
+    pub standard_type: String,
+    pub standard_title: String,
+    pub industry_code: Option<String>,
+    pub division_code: String,
+    pub first_published_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub flagged: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = declaration_versions)]
+pub struct VersionRow {
+    pub id: Uuid,
+    pub declaration_id: Uuid,
+    pub version: i32,
+    pub status: String,
+    pub standard_number_raw: String,
+    pub standard_number: String,
+    pub standard_type: String,
+    pub standard_title: String,
+    pub products: serde_json::Value,
+    pub indicators: serde_json::Value,
+    pub industry_code: Option<String>,
+    pub ics_code: Option<String>,
+    pub ccs_code: Option<String>,
+    pub below_recommended: Option<String>,
+    pub summary: Option<String>,
+    pub effective_date: Option<NaiveDate>,
+    pub full_text_sha256: Option<String>,
+    pub full_text_size: Option<i64>,
+    pub full_text_public: bool,
+    pub warnings: serde_json::Value,
+    pub commitment: bool,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub published_by: Option<Uuid>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct OrganizationBrief {
+    pub uscc: String,
+    pub name: String,
+    pub division_code: String,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct StandardView {
+    /// As declared.
+    pub number: String,
+    pub normalized: String,
+    pub title: String,
+    /// `national_mandatory`, `national_recommended`, `national_guidance`, `industry`, `local`, `group`, `enterprise`
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct FullTextView {
+    pub sha256: String,
+    pub size: i64,
+    /// Whether the public may download it (regulators and the owner always may).
+    pub public: bool,
+}
+
+/// A supervision flag as shown on the public record.
+#[derive(Queryable, Selectable, Serialize, Clone, Debug, utoipa::ToSchema)]
+#[diesel(table_name = flags)]
+pub struct FlagView {
+    pub id: Uuid,
+    /// `under_check`, `rectification_ordered`, `overdue`, `abolished_by_authority`
+    pub code: String,
+    pub note: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub campaign_id: Option<Uuid>,
+    pub inspection_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct VersionSummary {
+    pub version: i32,
+    pub status: String,
+    pub standard_number: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A declaration at one version, as the API returns it.
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct DeclarationView {
+    pub id: Uuid,
+    pub kind: String,
+    /// The status of this version: `draft`, `public`, `superseded`, `withdrawn`, `abolished`.
+    pub status: String,
+    pub version: i32,
+    /// The version the public sees (null until first published).
+    pub public_version: Option<i32>,
+    pub organization: OrganizationBrief,
+    pub standard: StandardView,
+    pub products: Vec<Product>,
+    pub indicators: Vec<Indicator>,
+    pub industry_code: Option<String>,
+    pub ics_code: Option<String>,
+    pub ccs_code: Option<String>,
+    pub below_recommended: Option<String>,
+    pub summary: Option<String>,
+    pub effective_date: Option<NaiveDate>,
+    pub full_text_public: bool,
+    pub full_text: Option<FullTextView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub first_published_at: Option<DateTime<Utc>>,
+    /// When and why this version stopped being current.
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+    /// Active supervision flags.
+    pub flags: Vec<FlagView>,
+    pub versions: Vec<VersionSummary>,
+    pub warnings: Vec<Warning>,
+}
+
+pub fn load_declaration(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DeclarationRow>> {
+    declarations::table.find(id).select(DeclarationRow::as_select()).first(conn).optional()
+}
+
+pub fn lock_declaration(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DeclarationRow>> {
+    declarations::table.find(id).select(DeclarationRow::as_select()).for_update().first(conn).optional()
+}
+
+pub fn load_version(conn: &mut PgConnection, id: Uuid, version: i32) -> QueryResult<Option<VersionRow>> {
+    declaration_versions::table
+        .filter(declaration_versions::declaration_id.eq(id))
+        .filter(declaration_versions::version.eq(version))
+        .select(VersionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn organization_brief(conn: &mut PgConnection, org: Uuid) -> QueryResult<OrganizationBrief> {
+    let (uscc, name, division_code) = organizations::table
+        .find(org)
+        .select((organizations::uscc, organizations::name, organizations::division_code))
+        .first(conn)?;
+    Ok(OrganizationBrief { uscc, name, division_code })
+}
+
+pub fn active_flags(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<FlagView>> {
+    flags::table
+        .filter(flags::declaration_id.eq(id))
+        .filter(flags::resolved_at.is_null())
+        .order(flags::raised_at)
+        .select(FlagView::as_select())
+        .load(conn)
+}
+
+/// Whether the actor may see drafts and private files of this declaration (its organization).
+pub fn is_owner(actor: Option<&Actor>, decl: &DeclarationRow) -> bool {
+    actor.is_some_and(|a| a.role.is_org() && a.organization_id == Some(decl.organization_id))
+}
+
+/// Whether the actor supervises this declaration (regulator of a covering jurisdiction, sysadmin).
+pub fn is_supervisor(actor: Option<&Actor>, decl: &DeclarationRow) -> bool {
+    actor.is_some_and(|a| a.covers(&decl.division_code))
+}
+
+type VersionLine = (i32, String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn versions(conn: &mut PgConnection, id: Uuid, include_drafts: bool) -> QueryResult<Vec<VersionSummary>> {
+    let rows: Vec<VersionLine> = declaration_versions::table
+        .filter(declaration_versions::declaration_id.eq(id))
+        .order(declaration_versions::version)
+        .select((
+            declaration_versions::version,
+            declaration_versions::status,
+            declaration_versions::standard_number,
+            declaration_versions::published_at,
+            declaration_versions::ended_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, _, published, _)| include_drafts || published.is_some())
+        .map(|(version, status, standard_number, published_at, ended_at)| VersionSummary {
+            version,
+            status,
+            standard_number,
+            published_at,
+            ended_at,
+        })
+        .collect())
+}
+
+/// Builds the view of one version.
+pub fn view(
+    conn: &mut PgConnection,
+    decl: &DeclarationRow,
+    v: VersionRow,
+    include_drafts: bool,
+) -> ApiResult<DeclarationView> {
+    let organization = organization_brief(conn, decl.organization_id)?;
+    let flags = active_flags(conn, decl.id)?;
+    let versions = versions(conn, decl.id, include_drafts)?;
+    let products: Vec<Product> = serde_json::from_value(v.products).map_err(ApiError::internal)?;
+    let indicators: Vec<Indicator> = serde_json::from_value(v.indicators).map_err(ApiError::internal)?;
+    let warnings: Vec<Warning> = serde_json::from_value(v.warnings).unwrap_or_default();
+    Ok(DeclarationView {
+        id: decl.id,
+        kind: decl.kind.clone(),
+        status: v.status,
+        version: v.version,
+        public_version: decl.current_version,
+        organization,
+        standard: StandardView {
+            number: v.standard_number_raw,
+            normalized: v.standard_number,
+            title: v.standard_title,
+            kind: v.standard_type,
+        },
+        products,
+        indicators,
+        industry_code: v.industry_code,
+        ics_code: v.ics_code,
+        ccs_code: v.ccs_code,
+        below_recommended: v.below_recommended,
+        summary: v.summary,
+        effective_date: v.effective_date,
+        full_text_public: v.full_text_public,
+        full_text: v.full_text_sha256.map(|sha256| FullTextView {
+            sha256,
+            size: v.full_text_size.unwrap_or(0),
+            public: v.full_text_public,
+        }),
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        published_at: v.published_at,
+        first_published_at: decl.first_published_at,
+        ended_at: v.ended_at,
+        end_reason: v.end_reason,
+        flags,
+        versions,
+        warnings,
+    })
+}
+
+/// The declaration as the actor may see it: the organization sees its pending draft, everyone else
+/// the current public version; drafts never published are 404 to everyone but the organization.
+pub fn get_for(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -> ApiResult<DeclarationView> {
+    let decl = load_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
+    let owner = is_owner(actor, &decl);
+    let version = if owner {
+        decl.draft_version.or(decl.current_version).unwrap_or(decl.latest_version)
+    } else if publicly_visible(decl.current_version) {
+        decl.current_version.unwrap_or(decl.latest_version)
+    } else {
+        return Err(ApiError::not_found("声明"));
+    };
+    let v = load_version(conn, id, version)?.ok_or_else(|| ApiError::not_found("声明版本"))?;
+    view(conn, &decl, v, owner)
+}
+
+/// One version: published versions are public; drafts only for the organization.
+pub fn get_version_for(
+    conn: &mut PgConnection,
+    actor: Option<&Actor>,
+    id: Uuid,
+    version: i32,
+) -> ApiResult<DeclarationView> {
+    let decl = load_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
+    let owner = is_owner(actor, &decl);
+    let v = load_version(conn, id, version)?.ok_or_else(|| ApiError::not_found("声明版本"))?;
+    if v.published_at.is_none() && !owner {
+        return Err(ApiError::not_found("声明版本"));
+    }
+    view(conn, &decl, v, owner)
+}
+
+/// A line of a declaration list.
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct DeclarationListItem {
+    pub id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub version: i32,
+    pub has_draft: bool,
+    pub standard: StandardView,
+    pub industry_code: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub flagged: bool,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct DeclarationList {
+    pub items: Vec<DeclarationListItem>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+fn list_item(d: DeclarationRow) -> DeclarationListItem {
+    DeclarationListItem {
+        id: d.id,
+        kind: d.kind,
+        status: d.status,
+        version: d.draft_version.or(d.current_version).unwrap_or(d.latest_version),
+        has_draft: d.draft_version.is_some(),
+        standard: StandardView {
+            number: d.standard_number.clone(),
+            normalized: d.standard_number,
+            title: d.standard_title,
+            kind: d.standard_type,
+        },
+        industry_code: d.industry_code,
+        published_at: d.published_at,
+        updated_at: d.updated_at,
+        flagged: d.flagged,
+    }
+}
+
+/// Declarations of an organization: `public_only` for everyone else (never drafts).
+pub fn list_for_organization(
+    conn: &mut PgConnection,
+    org: Uuid,
+    public_only: bool,
+    status: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<DeclarationList> {
+    let base = || {
+        let mut q = declarations::table.filter(declarations::organization_id.eq(org)).into_boxed();
+        if public_only {
+            q = q.filter(declarations::current_version.is_not_null());
+        }
+        if let Some(s) = status {
+            q = q.filter(declarations::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows: Vec<DeclarationRow> = base()
+        .order((declarations::updated_at.desc(), declarations::id))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .select(DeclarationRow::as_select())
+        .load(conn)?;
+    Ok(DeclarationList { items: rows.into_iter().map(list_item).collect(), total, page, per_page })
+}
