@@ -124,3 +124,15 @@ fn describe(e: crate::error::ApiError) -> anyhow::Error {
     let details: Vec<String> = e.details.iter().map(|d| format!("{}: {}", d.field, d.message)).collect();
     if details.is_empty() { anyhow::anyhow!("{}", e.message) } else { anyhow::anyhow!("{}", details.join("; ")) }
 }
+
+/// Rebuilds the search index and swaps it in.
+pub async fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let state = crate::startup::AppState::new(settings.clone())?;
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = crate::search::reindex::reindex(&state, progress).await?;
+    println!(
+        "reindexed {} declarations in {:.1} s ({} changed meanwhile and re-applied)",
+        report.documents, report.seconds, report.requeued
+    );
+    Ok(())
+}

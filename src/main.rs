@@ -30,6 +30,8 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Rebuild the search index from the database and swap it in without downtime.
+    Reindex,
     /// Accounts.
     Admin {
         #[command(subcommand)]
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Worker => stdreg::worker::run_forever(AppState::new(settings)?).await,
             Command::Migrate => stdreg::commands::migrate(&settings).await,
+            Command::Reindex => stdreg::commands::reindex(&settings).await,
             Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,
             Command::Admin {
                 command: AdminCommand::CreateUser { email, password_stdin: _, name, role, jurisdiction },

@@ -60,6 +60,7 @@ impl AppState {
         (name = "reference", description = "divisions, industries, standards catalogue"),
         (name = "accounts", description = "organizations, users, sessions, API tokens"),
         (name = "declarations", description = "self-declared standards: declare, publish, revise, withdraw, versions"),
+        (name = "search", description = "public full-text search"),
     )
 )]
 pub struct ApiDoc;

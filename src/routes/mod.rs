@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod declarations;
 pub mod ops;
+pub mod search;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(declarations::put_full_text)
         .service(declarations::get_full_text)
         .service(declarations::list_organization_declarations)
+        .service(search::search)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)
         .service(crate::reference::routes::search_standards);

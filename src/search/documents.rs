@@ -38,7 +38,7 @@ pub struct DeclarationDoc {
     pub indicator_names: Vec<String>,
     pub flags: Vec<String>,
     pub flagged: bool,
-    /// Unix seconds of the current version's publication (filterable and sortable).
+    /// Unix milliseconds of the current version's publication (filterable and sortable).
     pub published_at: i64,
 }
 
@@ -157,7 +157,7 @@ fn build(r: Row, flag_codes: Vec<String>) -> DeclarationDoc {
         indicator_names: strings_of(&r.indicators, &["name"]),
         flagged: !flag_codes.is_empty(),
         flags: flag_codes,
-        published_at: r.published_at.map(|t| t.timestamp()).unwrap_or(0),
+        published_at: r.published_at.map(|t| t.timestamp_millis()).unwrap_or(0),
         organization_name: r.org_name,
         uscc: r.uscc,
     }

@@ -2,6 +2,9 @@
 //! fed by the outbox worker; and the PostgreSQL fallback used when Meilisearch does not answer.
 
 pub mod documents;
+pub mod engine;
+pub mod query;
+pub mod reindex;
 pub mod sync;
 
 use std::collections::BTreeSet;
@@ -90,15 +93,14 @@ fn sorted<T: Ord + Clone>(v: &Option<Vec<T>>) -> Option<BTreeSet<T>> {
     v.as_ref().map(|v| v.iter().cloned().collect())
 }
 
-/// Compares the settings we care about (everything the shipped file sets).
+/// Compares the settings we care about: everything the shipped file sets, and for objects only the
+/// keys it sets (Meilisearch reports defaults for the others).
 pub fn settings_match(desired: &IndexSettings, current: &IndexSettings) -> bool {
     let json = |s: &IndexSettings| serde_json::to_value(s).unwrap_or_default();
     let d = json(desired);
     let c = json(current);
     let set_like = ["filterableAttributes", "sortableAttributes", "stopWords"];
-    let Some(dmap) = d.as_object() else {
-        return false;
-    };
+    let Some(dmap) = d.as_object() else { return false };
     for (key, want) in dmap {
         let have = &c[key.as_str()];
         let equal = if set_like.contains(&key.as_str()) {
@@ -107,10 +109,8 @@ pub fn settings_match(desired: &IndexSettings, current: &IndexSettings) -> bool 
             sorted(&a) == sorted(&b)
         } else if key == "synonyms" {
             normalize_synonyms(want) == normalize_synonyms(have)
-        } else if key == "typoTolerance" {
-            normalize_typo(want) == normalize_typo(have)
         } else {
-            want == have
+            subset_eq(&normalize_typo(want), &normalize_typo(have))
         };
         if !equal {
             tracing::info!(setting = %key, "search settings drifted");
@@ -118,6 +118,16 @@ pub fn settings_match(desired: &IndexSettings, current: &IndexSettings) -> bool 
         }
     }
     true
+}
+
+/// Objects: every key of `want` equal in `have`; anything else: equality.
+fn subset_eq(want: &serde_json::Value, have: &serde_json::Value) -> bool {
+    match (want, have) {
+        (serde_json::Value::Object(w), serde_json::Value::Object(h)) => {
+            w.iter().all(|(k, v)| h.get(k).is_some_and(|hv| subset_eq(v, hv)))
+        }
+        _ => want == have,
+    }
 }
 
 fn normalize_synonyms(v: &serde_json::Value) -> BTreeSet<(String, BTreeSet<String>)> {

@@ -319,14 +319,16 @@ impl TestApp {
     }
 
     pub async fn register_org(&self, kind: &str, division: &str, group_code: Option<&str>) -> TestOrg {
+        let n = &Uuid::new_v4().simple().to_string()[..8];
+        let name = if kind == "enterprise" { format!("重庆测试{n}科技有限公司") } else { format!("重庆市测试{n}协会") };
+        self.register_named(kind, division, group_code, &name).await
+    }
+
+    pub async fn register_named(&self, kind: &str, division: &str, group_code: Option<&str>, name: &str) -> TestOrg {
+        let name = name.to_string();
         let prefix = if kind == "enterprise" { "91" } else { "51" };
         let code = uscc(prefix, division);
         let n = &Uuid::new_v4().simple().to_string()[..8];
-        let name = if kind == "enterprise" {
-            format!("重庆测试{n}科技有限公司")
-        } else {
-            format!("重庆市测试{n}协会")
-        };
         let email = format!("admin-{n}@example.cn");
         let mut org =
             json!({"uscc": code, "name": name, "kind": kind, "division_code": division, "industry_code": "C3841"});
@@ -418,4 +420,128 @@ impl Drop for TestApp {
         });
         let _ = cleanup.join();
     }
+}
+
+/// A Meilisearch of a test's own, for tests that stop and restart it.
+pub struct PrivateMeili {
+    pub url: String,
+    pub key: String,
+    port: u16,
+    dir: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+impl PrivateMeili {
+    pub async fn start() -> Self {
+        let port = free_port();
+        let dir = env().tmp.join(format!("meili-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let mut m = Self { url: format!("http://127.0.0.1:{port}"), key: format!("k-{}", Uuid::new_v4().simple()), port, dir, child: None };
+        m.restart().await;
+        m
+    }
+
+    pub async fn restart(&mut self) {
+        let bin = env().meili_bin.clone().expect("STDREG_MEILI_BIN (set by scripts/stack test)");
+        let child = std::process::Command::new(bin)
+            .args(["--http-addr", &format!("127.0.0.1:{}", self.port), "--master-key", &self.key, "--no-analytics", "--env", "development", "--log-level", "ERROR"])
+            .arg("--db-path")
+            .arg(self.dir.join("data.ms"))
+            .arg("--dump-dir")
+            .arg(self.dir.join("dumps"))
+            .arg("--snapshot-dir")
+            .arg(self.dir.join("snapshots"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start meilisearch");
+        self.child = Some(child);
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client.get(format!("{}/health", self.url)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("private Meilisearch did not start");
+    }
+
+    /// Stops it for real (the process is killed).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn vars(&self) -> impl FnOnce(&mut Vec<(String, String)>) + use<> {
+        let (url, key) = (self.url.clone(), self.key.clone());
+        move |v| {
+            v.push(("STDREG_MEILI_URL".into(), url));
+            v.push(("STDREG_MEILI_KEY".into(), key));
+            v.push(("STDREG_MEILI_TIMEOUT_MS".into(), "500".into()));
+        }
+    }
+}
+
+impl Drop for PrivateMeili {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestApp {
+    /// Ids of every document in the search index.
+    pub async fn indexed_ids(&self) -> Vec<String> {
+        let index = self.state.search.client.index(self.state.search.declarations_uid());
+        let mut ids = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut q = meilisearch_sdk::documents::DocumentsQuery::new(&index);
+            q.with_limit(1000).with_offset(offset).with_fields(["id"]);
+            let page: meilisearch_sdk::documents::DocumentsResults<Value> = q.execute().await.expect("documents");
+            let n = page.results.len();
+            ids.extend(page.results.into_iter().filter_map(|d| d["id"].as_str().map(String::from)));
+            if n < 1000 {
+                break;
+            }
+            offset += n;
+        }
+        ids.sort();
+        ids
+    }
+
+    /// Ids of every published declaration in the database.
+    pub fn published_ids(&self) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let mut ids: Vec<String> = diesel::sql_query("SELECT id::text AS id FROM declarations WHERE current_version IS NOT NULL")
+            .load::<Id>(&mut self.db())
+            .expect("ids")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// `GET /api/v1/search` with a query string; asserts 200.
+    pub async fn search(&self, qs: &str) -> Value {
+        let r = self.get(&format!("/api/v1/search?{qs}"), None).await;
+        r.assert_status(200);
+        r.body
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -5,3 +5,4 @@ mod accounts;
 mod declarations;
 mod foundation;
 mod helpers;
+mod search;

@@ -1,0 +1,332 @@
+//! Answering a search: Meilisearch first; when it is unreachable, fails or is slower than the
+//! configured timeout, the same search from PostgreSQL (pg_trgm), marked `degraded`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::documents::{self, DeclarationDoc};
+use super::query::{SearchRequest, Sort};
+use crate::db::{self, schema::{declarations, organizations}};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+
+const PRE: &str = "\u{E000}";
+const POST: &str = "\u{E001}";
+
+#[derive(Serialize, Debug, Clone, Default, utoipa::ToSchema)]
+pub struct Highlight {
+    /// HTML-escaped text with matches wrapped in `<em>`.
+    pub standard_number: Option<String>,
+    pub standard_title: Option<String>,
+    pub organization_name: Option<String>,
+    pub products: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
+pub struct SearchItem {
+    pub id: Uuid,
+    pub standard_number: String,
+    pub standard_title: String,
+    pub standard_type: String,
+    pub kind: String,
+    pub status: String,
+    pub version: i32,
+    pub organization_name: String,
+    pub uscc: String,
+    pub division_code: String,
+    pub industry_code: Option<String>,
+    /// Product or service names.
+    pub products: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Active supervision flags.
+    pub flags: Vec<String>,
+    pub highlight: Highlight,
+}
+
+#[derive(Serialize, Debug, Clone, Default, utoipa::ToSchema)]
+pub struct Facets {
+    pub kind: BTreeMap<String, usize>,
+    pub standard_type: BTreeMap<String, usize>,
+    pub status: BTreeMap<String, usize>,
+}
+
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
+pub struct SearchResponse {
+    pub items: Vec<SearchItem>,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub facets: Facets,
+    /// True when Meilisearch did not answer and PostgreSQL did.
+    pub degraded: bool,
+}
+
+/// Escapes HTML, then turns the private-use match markers into `<em>` tags.
+pub fn safe_highlight(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out.replace(PRE, "<em>").replace(POST, "</em>")
+}
+
+fn item(doc: DeclarationDoc, formatted: Option<&serde_json::Map<String, serde_json::Value>>) -> SearchItem {
+    let text = |k: &str| formatted.and_then(|f| f.get(k)).and_then(|v| v.as_str()).map(safe_highlight);
+    let highlight = Highlight {
+        standard_number: text("standard_number"),
+        standard_title: text("standard_title"),
+        organization_name: text("organization_name"),
+        products: formatted
+            .and_then(|f| f.get("products"))
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str()).filter(|s| s.contains(PRE)).map(safe_highlight).collect())
+            .unwrap_or_default(),
+    };
+    SearchItem {
+        id: doc.id,
+        standard_number: doc.standard_number,
+        standard_title: doc.standard_title,
+        standard_type: doc.standard_type,
+        kind: doc.kind,
+        status: doc.status,
+        version: doc.version,
+        organization_name: doc.organization_name,
+        uscc: doc.uscc,
+        division_code: doc.division_code,
+        industry_code: doc.industry_code,
+        products: doc.products,
+        published_at: DateTime::from_timestamp_millis(doc.published_at),
+        flags: doc.flags,
+        highlight,
+    }
+}
+
+fn facet_map(dist: &Option<HashMap<String, HashMap<String, usize>>>, name: &str) -> BTreeMap<String, usize> {
+    dist.as_ref().and_then(|d| d.get(name)).map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default()
+}
+
+/// Searches Meilisearch.
+pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Result<SearchResponse> {
+    let index = state.search.client.index(state.search.declarations_uid());
+    let filter = req.meili_filter();
+    let sort: Vec<&str> = match req.sort {
+        Some(Sort::NewestFirst) => vec!["published_at:desc"],
+        Some(Sort::OldestFirst) => vec!["published_at:asc"],
+        _ => Vec::new(),
+    };
+    let mut query = index.search();
+    query
+        .with_page(req.page)
+        .with_hits_per_page(req.per_page)
+        .with_facets(Selectors::Some(&["kind", "standard_type", "status"]))
+        .with_attributes_to_highlight(Selectors::Some(&["standard_number", "standard_title", "organization_name", "products"]))
+        .with_highlight_pre_tag(PRE)
+        .with_highlight_post_tag(POST)
+        .with_matching_strategy(MatchingStrategies::ALL);
+    if let Some(q) = &req.q {
+        query.with_query(q);
+    }
+    if let Some(f) = &filter {
+        query.with_filter(f);
+    }
+    if !sort.is_empty() {
+        query.with_sort(&sort);
+    }
+    let results = query.execute::<DeclarationDoc>().await?;
+    let facets = Facets {
+        kind: facet_map(&results.facet_distribution, "kind"),
+        standard_type: facet_map(&results.facet_distribution, "standard_type"),
+        status: facet_map(&results.facet_distribution, "status"),
+    };
+    Ok(SearchResponse {
+        total: results.total_hits.unwrap_or(results.hits.len()),
+        items: results.hits.into_iter().map(|h| item(h.result, h.formatted_result.as_ref())).collect(),
+        page: req.page,
+        per_page: req.per_page,
+        facets,
+        degraded: false,
+    })
+}
+
+/// Two-way synonym groups from the shipped settings, so the fallback understands 锂电池 too.
+static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    super::SearchIndex::desired_settings().ok().and_then(|s| s.synonyms).unwrap_or_default()
+});
+
+fn escape_like(s: &str) -> String {
+    crate::reference::routes::escape_like(s)
+}
+
+/// The words of the query and, for each, its alternatives.
+fn terms(req: &SearchRequest) -> Vec<Vec<String>> {
+    let Some(q) = &req.q else { return Vec::new() };
+    // A number is one term (its search text holds the spaced and compact forms); words are ANDed.
+    let words: Vec<String> =
+        if req.number_like { vec![q.clone()] } else { q.split_whitespace().map(str::to_string).collect() };
+    words
+        .into_iter()
+        .map(|w| {
+            let mut alts = vec![w.clone()];
+            if req.number_like {
+                alts.push(w.replace(' ', ""));
+            }
+            if let Some(s) = SYNONYMS.get(&w) {
+                alts.extend(s.iter().cloned());
+            }
+            alts.dedup();
+            alts
+        })
+        .collect()
+}
+
+type Boxed<'a> = declarations::BoxedQuery<'a, diesel::pg::Pg>;
+
+fn filtered(req: &SearchRequest) -> Boxed<'static> {
+    let mut q: Boxed<'static> = declarations::table.filter(declarations::current_version.is_not_null()).into_boxed();
+    if !req.statuses.is_empty() {
+        q = q.filter(declarations::status.eq_any(req.statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+    }
+    if !req.kinds.is_empty() {
+        q = q.filter(declarations::kind.eq_any(req.kinds.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+    }
+    if !req.types.is_empty() {
+        q = q.filter(declarations::standard_type.eq_any(req.types.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+    }
+    if let Some(d) = &req.division {
+        q = q.filter(declarations::division_code.like(format!("{d}%")));
+    }
+    if let Some(i) = &req.industry {
+        q = q.filter(declarations::industry_code.like(format!("{}%", escape_like(i))));
+    }
+    if let Some(f) = req.flagged {
+        q = q.filter(declarations::flagged.eq(f));
+    }
+    if let Some(u) = &req.uscc {
+        q = q.filter(
+            declarations::organization_id.eq_any(organizations::table.filter(organizations::uscc.eq(u.clone())).select(organizations::id)),
+        );
+    }
+    if let Some(t) = req.from_ts.and_then(DateTime::<Utc>::from_timestamp_millis) {
+        q = q.filter(declarations::published_at.ge(t));
+    }
+    if let Some(t) = req.to_ts.and_then(DateTime::<Utc>::from_timestamp_millis) {
+        q = q.filter(declarations::published_at.lt(t));
+    }
+    for alts in terms(req) {
+        let mut cond: Option<Box<dyn BoxableExpression<declarations::table, diesel::pg::Pg, SqlType = Bool>>> = None;
+        for a in alts {
+            let pattern = format!("%{}%", escape_like(&a));
+            let this: Box<dyn BoxableExpression<declarations::table, diesel::pg::Pg, SqlType = Bool>> =
+                Box::new(declarations::search_text.ilike(pattern));
+            cond = Some(match cond {
+                None => this,
+                Some(prev) => Box::new(prev.or(this)),
+            });
+        }
+        if let Some(c) = cond {
+            q = q.filter(c);
+        }
+    }
+    q
+}
+
+/// Marks matches of the query words in a text (for the fallback's highlights).
+fn mark(text: &str, req: &SearchRequest) -> Option<String> {
+    let mut out = text.to_string();
+    let mut hit = false;
+    for alts in terms(req) {
+        for a in alts {
+            if !a.is_empty() && out.contains(&a) {
+                out = out.replace(&a, &format!("{PRE}{a}{POST}"));
+                hit = true;
+            }
+        }
+    }
+    hit.then(|| safe_highlight(&out))
+}
+
+/// The same search from PostgreSQL.
+pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult<SearchResponse> {
+    let r = req.clone();
+    let (ids, total, facets) = db::run(&state.pool, move |conn| {
+        let total: i64 = filtered(&r).count().get_result(conn)?;
+        let mut page = filtered(&r).select(declarations::id);
+        page = match (r.sort, &r.q) {
+            (Some(Sort::OldestFirst), _) => page.order((declarations::published_at.asc(), declarations::id)),
+            (Some(Sort::NewestFirst), _) | (None, None) => page.order((declarations::published_at.desc(), declarations::id)),
+            (_, Some(q)) => page
+                .order((
+                    diesel::dsl::sql::<diesel::sql_types::Float>("word_similarity(")
+                        .bind::<Text, _>(q.clone())
+                        .sql(", search_text)")
+                        .desc(),
+                    declarations::published_at.desc(),
+                ))
+                .then_order_by(declarations::id),
+        };
+        let ids: Vec<Uuid> = page.limit(r.per_page as i64).offset(((r.page - 1) * r.per_page) as i64).load(conn)?;
+        let count_by = |conn: &mut PgConnection, col: &str| -> QueryResult<BTreeMap<String, usize>> {
+            let matching = declarations::table.filter(declarations::id.eq_any(filtered(&r).select(declarations::id)));
+            let rows: Vec<(String, i64)> = match col {
+                "kind" => matching.group_by(declarations::kind).select((declarations::kind, diesel::dsl::count_star())).load(conn)?,
+                "standard_type" => matching
+                    .group_by(declarations::standard_type)
+                    .select((declarations::standard_type, diesel::dsl::count_star()))
+                    .load(conn)?,
+                _ => matching.group_by(declarations::status).select((declarations::status, diesel::dsl::count_star())).load(conn)?,
+            };
+            Ok(rows.into_iter().map(|(k, n)| (k, n as usize)).collect())
+        };
+        let facets = Facets { kind: count_by(conn, "kind")?, standard_type: count_by(conn, "standard_type")?, status: count_by(conn, "status")? };
+        Ok((ids, total, facets))
+    })
+    .await?;
+    let ids_for_docs = ids.clone();
+    let mut docs = db::run(&state.pool, move |conn| Ok(documents::load(conn, &ids_for_docs)?)).await?;
+    docs.sort_by_key(|d| ids.iter().position(|id| *id == d.id));
+    let items = docs
+        .into_iter()
+        .map(|d| {
+            let mut it = item(d, None);
+            it.highlight = Highlight {
+                standard_number: mark(&it.standard_number, req),
+                standard_title: mark(&it.standard_title, req),
+                organization_name: mark(&it.organization_name, req),
+                products: it.products.iter().filter_map(|p| mark(p, req)).collect(),
+            };
+            it
+        })
+        .collect();
+    Ok(SearchResponse { items, total: total as usize, page: req.page, per_page: req.per_page, facets, degraded: true })
+}
+
+/// Meilisearch, or PostgreSQL when Meilisearch does not answer in time.
+pub async fn search(state: &AppState, req: &SearchRequest) -> ApiResult<SearchResponse> {
+    match tokio::time::timeout(state.search.timeout, search_meili(state, req)).await {
+        Ok(Ok(res)) => Ok(res),
+        outcome => {
+            match outcome {
+                Ok(Err(e)) => tracing::warn!(error = %e, "Meilisearch search failed; answering from PostgreSQL"),
+                _ => tracing::warn!("Meilisearch search timed out; answering from PostgreSQL"),
+            }
+            state.metrics.search_degraded.inc();
+            search_postgres(state, req).await.map_err(|e| {
+                if e.code == crate::error::Code::DatabaseUnavailable { ApiError::of(crate::error::Code::SearchUnavailable) } else { e }
+            })
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `stdreg reindex`: builds a fresh index from the database with the current settings, swaps it in
+//! (Meilisearch index swap) and deletes the old one. Searches keep answering from the old index until
+//! the swap, and changes made meanwhile reach both indexes:
+//!
+//! 1. create the new index and apply the settings;
+//! 2. record it in `search_state`, so outbox workers write every change to it as well;
+//! 3. copy every published declaration, page by page;
+//! 4. re-queue declarations changed since step 2 began (their copy may predate the change), drain
+//!    the outbox, then swap and forget the new name.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Timestamptz};
+use meilisearch_sdk::client::SwapIndexes;
+use uuid::Uuid;
+
+use super::sync::{REINDEX_TARGET, write_index};
+use super::{TASK_TIMEOUT, documents};
+use crate::db::schema::{declarations, outbox, search_state};
+use crate::startup::AppState;
+
+const PAGE: i64 = 2000;
+const LOCK_KEY: i64 = 0x5354_4452_4547; // "STDREG"
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReindexReport {
+    pub documents: usize,
+    pub requeued: usize,
+    pub seconds: f64,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+#[derive(QueryableByName)]
+struct Now {
+    #[diesel(sql_type = Timestamptz)]
+    now: DateTime<Utc>,
+}
+
+fn blocking<T: Send + 'static>(state: &AppState, f: impl FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static) -> impl std::future::Future<Output = anyhow::Result<T>> {
+    let pool = state.pool.clone();
+    async move {
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("task failed: {e}"))?
+    }
+}
+
+/// Rebuilds the index and swaps it in. `progress` draws a bar on a terminal.
+pub async fn reindex(state: &AppState, progress: bool) -> anyhow::Result<ReindexReport> {
+    let started = Instant::now();
+    // One reindex at a time: a session lock held on a dedicated connection for the whole run.
+    let pool = state.pool.clone();
+    let (guard, locked) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut conn = pool.get()?;
+        let l: Locked = diesel::sql_query(format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS locked")).get_result(&mut conn)?;
+        Ok((conn, l.locked))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("task failed: {e}"))??;
+    if !locked {
+        anyhow::bail!("another reindex is running");
+    }
+    let result = run(state, progress).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        let mut guard = guard;
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})")).execute(&mut guard)
+    })
+    .await;
+    let (documents, requeued) = result?;
+    Ok(ReindexReport { documents, requeued, seconds: started.elapsed().as_secs_f64() })
+}
+
+async fn run(state: &AppState, progress: bool) -> anyhow::Result<(usize, usize)> {
+    let search = &state.search;
+    let live = search.declarations_uid();
+    search.ensure_index(&live).await?;
+    let fresh = format!("{live}_reindex_{}", Utc::now().format("%Y%m%d%H%M%S"));
+    search.ensure_index(&fresh).await?;
+
+    let target = fresh.clone();
+    let since: DateTime<Utc> = blocking(state, move |conn| {
+        let now: Now = diesel::sql_query("SELECT now() AS now").get_result(conn)?;
+        diesel::insert_into(search_state::table)
+            .values((search_state::key.eq(REINDEX_TARGET), search_state::value.eq(&target), search_state::updated_at.eq(now.now)))
+            .on_conflict(search_state::key)
+            .do_update()
+            .set((search_state::value.eq(&target), search_state::updated_at.eq(now.now)))
+            .execute(conn)?;
+        Ok(now.now)
+    })
+    .await?;
+
+    let outcome = copy_and_swap(state, &live, &fresh, since, progress).await;
+    // Forget the target whatever happened; on failure drop the half-built index.
+    let _ = blocking(state, |conn| Ok(diesel::delete(search_state::table.find(REINDEX_TARGET)).execute(conn)?)).await;
+    if let Ok(task) = search.client.delete_index(&fresh).await {
+        let _ = task.wait_for_completion(&search.client, None, Some(TASK_TIMEOUT)).await;
+    }
+    outcome
+}
+
+async fn copy_and_swap(
+    state: &AppState,
+    live: &str,
+    fresh: &str,
+    since: DateTime<Utc>,
+    progress: bool,
+) -> anyhow::Result<(usize, usize)> {
+    let search = &state.search;
+    let total: i64 = blocking(state, |conn| {
+        Ok(declarations::table.filter(declarations::current_version.is_not_null()).count().get_result(conn)?)
+    })
+    .await?;
+    let bar = if progress {
+        let b = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} reindex {bar:40} {pos}/{len} ({per_sec}, {eta})") {
+            b.set_style(style);
+        }
+        Some(b)
+    } else {
+        None
+    };
+    let mut after = Uuid::nil();
+    let mut copied = 0usize;
+    loop {
+        let from = after;
+        let docs: Vec<documents::DeclarationDoc> = blocking(state, move |conn| {
+            let ids: Vec<Uuid> = declarations::table
+                .filter(declarations::current_version.is_not_null())
+                .filter(declarations::id.gt(from))
+                .order(declarations::id)
+                .limit(PAGE)
+                .select(declarations::id)
+                .load(conn)?;
+            Ok(documents::load(conn, &ids)?)
+        })
+        .await?;
+        let Some(last) = docs.iter().map(|d| d.id).max() else { break };
+        after = last;
+        write_index(search, fresh, &docs, &[]).await?;
+        copied += docs.len();
+        if let Some(b) = &bar {
+            b.set_position(copied as u64);
+        }
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    // Changes that committed while we copied may be older in the copy than in the database.
+    let margin = since - chrono::Duration::minutes(5);
+    let requeued = blocking(state, move |conn| {
+        let ids: Vec<Uuid> = declarations::table.filter(declarations::updated_at.ge(margin)).select(declarations::id).load(conn)?;
+        crate::outbox::enqueue_many(conn, crate::outbox::DECLARATION, &ids)?;
+        let _ = outbox::table.count().get_result::<i64>(conn)?;
+        Ok(ids.len())
+    })
+    .await?;
+    super::sync::drain_all(state).await?;
+    let task = search
+        .client
+        .swap_indexes([&SwapIndexes { indexes: (live.to_string(), fresh.to_string()), rename: None }])
+        .await?
+        .wait_for_completion(&search.client, None, Some(TASK_TIMEOUT))
+        .await?;
+    if task.is_failure() {
+        anyhow::bail!("index swap failed: {:?}", task.unwrap_failure());
+    }
+    Ok((copied, requeued))
+}
