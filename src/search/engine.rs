@@ -13,7 +13,10 @@ use uuid::Uuid;
 
 use super::documents::{self, DeclarationDoc};
 use super::query::{SearchRequest, Sort};
-use crate::db::{self, schema::{declarations, organizations}};
+use crate::db::{
+    self,
+    schema::{declarations, organizations},
+};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 
@@ -116,7 +119,10 @@ fn item(doc: DeclarationDoc, formatted: Option<&serde_json::Map<String, serde_js
 }
 
 fn facet_map(dist: &Option<HashMap<String, HashMap<String, usize>>>, name: &str) -> BTreeMap<String, usize> {
-    dist.as_ref().and_then(|d| d.get(name)).map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default()
+    dist.as_ref()
+        .and_then(|d| d.get(name))
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        .unwrap_or_default()
 }
 
 /// Searches Meilisearch.
@@ -133,7 +139,12 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
         .with_page(req.page)
         .with_hits_per_page(req.per_page)
         .with_facets(Selectors::Some(&["kind", "standard_type", "status"]))
-        .with_attributes_to_highlight(Selectors::Some(&["standard_number", "standard_title", "organization_name", "products"]))
+        .with_attributes_to_highlight(Selectors::Some(&[
+            "standard_number",
+            "standard_title",
+            "organization_name",
+            "products",
+        ]))
         .with_highlight_pre_tag(PRE)
         .with_highlight_post_tag(POST)
         .with_matching_strategy(MatchingStrategies::ALL);
@@ -163,9 +174,8 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
 }
 
 /// Two-way synonym groups from the shipped settings, so the fallback understands 锂电池 too.
-static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
-    super::SearchIndex::desired_settings().ok().and_then(|s| s.synonyms).unwrap_or_default()
-});
+static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> =
+    LazyLock::new(|| super::SearchIndex::desired_settings().ok().and_then(|s| s.synonyms).unwrap_or_default());
 
 fn escape_like(s: &str) -> String {
     crate::reference::routes::escape_like(s)
@@ -217,7 +227,8 @@ fn filtered(req: &SearchRequest) -> Boxed<'static> {
     }
     if let Some(u) = &req.uscc {
         q = q.filter(
-            declarations::organization_id.eq_any(organizations::table.filter(organizations::uscc.eq(u.clone())).select(organizations::id)),
+            declarations::organization_id
+                .eq_any(organizations::table.filter(organizations::uscc.eq(u.clone())).select(organizations::id)),
         );
     }
     if let Some(t) = req.from_ts.and_then(DateTime::<Utc>::from_timestamp_millis) {
@@ -267,7 +278,9 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
         let mut page = filtered(&r).select(declarations::id);
         page = match (r.sort, &r.q) {
             (Some(Sort::OldestFirst), _) => page.order((declarations::published_at.asc(), declarations::id)),
-            (Some(Sort::NewestFirst), _) | (None, None) => page.order((declarations::published_at.desc(), declarations::id)),
+            (Some(Sort::NewestFirst), _) | (None, None) => {
+                page.order((declarations::published_at.desc(), declarations::id))
+            }
             (_, Some(q)) => page
                 .order((
                     diesel::dsl::sql::<diesel::sql_types::Float>("word_similarity(")
@@ -282,16 +295,26 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
         let count_by = |conn: &mut PgConnection, col: &str| -> QueryResult<BTreeMap<String, usize>> {
             let matching = declarations::table.filter(declarations::id.eq_any(filtered(&r).select(declarations::id)));
             let rows: Vec<(String, i64)> = match col {
-                "kind" => matching.group_by(declarations::kind).select((declarations::kind, diesel::dsl::count_star())).load(conn)?,
+                "kind" => matching
+                    .group_by(declarations::kind)
+                    .select((declarations::kind, diesel::dsl::count_star()))
+                    .load(conn)?,
                 "standard_type" => matching
                     .group_by(declarations::standard_type)
                     .select((declarations::standard_type, diesel::dsl::count_star()))
                     .load(conn)?,
-                _ => matching.group_by(declarations::status).select((declarations::status, diesel::dsl::count_star())).load(conn)?,
+                _ => matching
+                    .group_by(declarations::status)
+                    .select((declarations::status, diesel::dsl::count_star()))
+                    .load(conn)?,
             };
             Ok(rows.into_iter().map(|(k, n)| (k, n as usize)).collect())
         };
-        let facets = Facets { kind: count_by(conn, "kind")?, standard_type: count_by(conn, "standard_type")?, status: count_by(conn, "status")? };
+        let facets = Facets {
+            kind: count_by(conn, "kind")?,
+            standard_type: count_by(conn, "standard_type")?,
+            status: count_by(conn, "status")?,
+        };
         Ok((ids, total, facets))
     })
     .await?;
@@ -325,7 +348,11 @@ pub async fn search(state: &AppState, req: &SearchRequest) -> ApiResult<SearchRe
             }
             state.metrics.search_degraded.inc();
             search_postgres(state, req).await.map_err(|e| {
-                if e.code == crate::error::Code::DatabaseUnavailable { ApiError::of(crate::error::Code::SearchUnavailable) } else { e }
+                if e.code == crate::error::Code::DatabaseUnavailable {
+                    ApiError::of(crate::error::Code::SearchUnavailable)
+                } else {
+                    e
+                }
             })
         }
     }

@@ -74,19 +74,26 @@ pub struct SearchRequest {
 fn list<T>(name: &str, raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, expected: &str) -> ApiResult<Vec<T>> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(Vec::new()) };
     raw.split(',')
-        .map(|v| parse(v.trim()).ok_or_else(|| ApiError::bad_param(name, format!("“{}”无效，可选值：{expected}", v.trim()))))
+        .map(|v| {
+            parse(v.trim()).ok_or_else(|| ApiError::bad_param(name, format!("“{}”无效，可选值：{expected}", v.trim())))
+        })
         .collect()
 }
 
 fn china_midnight(d: NaiveDate) -> i64 {
     let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    cst.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")).single().map(|t| t.timestamp_millis()).unwrap_or(0)
+    cst.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(0)
 }
 
 fn date(name: &str, raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| ApiError::bad_param(name, "日期格式应为 YYYY-MM-DD")),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| ApiError::bad_param(name, "日期格式应为 YYYY-MM-DD")),
     }
 }
 
@@ -94,7 +101,9 @@ fn date(name: &str, raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
 pub fn looks_like_number(q: &str) -> bool {
     let n: String = q.nfkc().collect();
     n.chars().any(|c| c.is_ascii_digit())
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '.' | '-' | '–' | '—' | '－' | '一' | '\u{3000}'))
+        && n.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '.' | '-' | '–' | '—' | '－' | '一' | '\u{3000}')
+        })
 }
 
 /// Normalizes a number-like query and separates letters from digits (`GB17761` -> `GB 17761`).
@@ -136,17 +145,17 @@ impl SearchRequest {
         )?;
         let division = match p.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(d) => Some(
-                codes::parse_division_filter(d)
-                    .ok_or_else(|| ApiError::bad_param("division", "应为 2、4 或 6 位行政区划代码（如 50、5001、500103）"))?,
-            ),
+            Some(d) => Some(codes::parse_division_filter(d).ok_or_else(|| {
+                ApiError::bad_param("division", "应为 2、4 或 6 位行政区划代码（如 50、5001、500103）")
+            })?),
         };
-        let industry = match p.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(i) => Some(
-                codes::parse_industry_code(i).ok_or_else(|| ApiError::bad_param("industry", "应为门类字母加 0、2、3 或 4 位数字，如 C 或 C3841"))?,
-            ),
-        };
+        let industry =
+            match p.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(i) => Some(codes::parse_industry_code(i).ok_or_else(|| {
+                    ApiError::bad_param("industry", "应为门类字母加 0、2、3 或 4 位数字，如 C 或 C3841")
+                })?),
+            };
         let statuses = match p.status.as_deref().map(str::trim) {
             None | Some("") => vec!["public"],
             Some("all") => Vec::new(),
@@ -183,15 +192,27 @@ impl SearchRequest {
             None | Some("") | Some("relevance") => None,
             Some("published_at:desc") => Some(Sort::NewestFirst),
             Some("published_at:asc") => Some(Sort::OldestFirst),
-            Some(_) => return Err(ApiError::bad_param("sort", "应为 relevance、published_at:desc 或 published_at:asc")),
+            Some(_) => {
+                return Err(ApiError::bad_param("sort", "应为 relevance、published_at:desc 或 published_at:asc"));
+            }
         };
         let page = match p.page.as_deref() {
             None => 1,
-            Some(v) => v.trim().parse::<usize>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| ApiError::bad_param("page", "应为 1 到 10000 之间的整数"))?,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| ApiError::bad_param("page", "应为 1 到 10000 之间的整数"))?,
         };
         let per_page = match p.per_page.as_deref() {
             None => 20,
-            Some(v) => v.trim().parse::<usize>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| ApiError::bad_param("per_page", "应为 1 到 100 之间的整数"))?,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| ApiError::bad_param("per_page", "应为 1 到 100 之间的整数"))?,
         };
         Ok(Self {
             q,
@@ -217,7 +238,8 @@ impl SearchRequest {
             format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
         }
         fn any_of(field: &str, values: &[&str]) -> Option<String> {
-            (!values.is_empty()).then(|| format!("{field} IN [{}]", values.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(", ")))
+            (!values.is_empty())
+                .then(|| format!("{field} IN [{}]", values.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(", ")))
         }
         let mut parts: Vec<String> = Vec::new();
         parts.extend(any_of("kind", &self.kinds));
@@ -274,10 +296,13 @@ mod tests {
 
     #[test]
     fn filters_come_only_from_validated_values() {
-        let r = parse(&[("kind", "product,service"), ("division", "500103"), ("industry", "c38"), ("flagged", "true")]).expect("ok");
+        let r = parse(&[("kind", "product,service"), ("division", "500103"), ("industry", "c38"), ("flagged", "true")])
+            .expect("ok");
         assert_eq!(
             r.meili_filter().as_deref(),
-            Some(r#"kind IN ["product", "service"] AND status IN ["public"] AND division_prefixes = "500103" AND industry_prefixes = "C38" AND flagged = true"#)
+            Some(
+                r#"kind IN ["product", "service"] AND status IN ["public"] AND division_prefixes = "500103" AND industry_prefixes = "C38" AND flagged = true"#
+            )
         );
         let r = parse(&[("division", "500000")]).expect("ok");
         assert!(r.meili_filter().is_some_and(|f| f.contains(r#"division_prefixes = "50""#)));

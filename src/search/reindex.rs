@@ -43,7 +43,10 @@ struct Now {
     now: DateTime<Utc>,
 }
 
-fn blocking<T: Send + 'static>(state: &AppState, f: impl FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static) -> impl std::future::Future<Output = anyhow::Result<T>> {
+fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static,
+) -> impl std::future::Future<Output = anyhow::Result<T>> {
     let pool = state.pool.clone();
     async move {
         tokio::task::spawn_blocking(move || {
@@ -62,7 +65,8 @@ pub async fn reindex(state: &AppState, progress: bool) -> anyhow::Result<Reindex
     let pool = state.pool.clone();
     let (guard, locked) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let mut conn = pool.get()?;
-        let l: Locked = diesel::sql_query(format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS locked")).get_result(&mut conn)?;
+        let l: Locked =
+            diesel::sql_query(format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS locked")).get_result(&mut conn)?;
         Ok((conn, l.locked))
     })
     .await
@@ -91,7 +95,11 @@ async fn run(state: &AppState, progress: bool) -> anyhow::Result<(usize, usize)>
     let since: DateTime<Utc> = blocking(state, move |conn| {
         let now: Now = diesel::sql_query("SELECT now() AS now").get_result(conn)?;
         diesel::insert_into(search_state::table)
-            .values((search_state::key.eq(REINDEX_TARGET), search_state::value.eq(&target), search_state::updated_at.eq(now.now)))
+            .values((
+                search_state::key.eq(REINDEX_TARGET),
+                search_state::value.eq(&target),
+                search_state::updated_at.eq(now.now),
+            ))
             .on_conflict(search_state::key)
             .do_update()
             .set((search_state::value.eq(&target), search_state::updated_at.eq(now.now)))
@@ -123,7 +131,9 @@ async fn copy_and_swap(
     .await?;
     let bar = if progress {
         let b = indicatif::ProgressBar::new(total as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} reindex {bar:40} {pos}/{len} ({per_sec}, {eta})") {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} reindex {bar:40} {pos}/{len} ({per_sec}, {eta})")
+        {
             b.set_style(style);
         }
         Some(b)
@@ -159,7 +169,8 @@ async fn copy_and_swap(
     // Changes that committed while we copied may be older in the copy than in the database.
     let margin = since - chrono::Duration::minutes(5);
     let requeued = blocking(state, move |conn| {
-        let ids: Vec<Uuid> = declarations::table.filter(declarations::updated_at.ge(margin)).select(declarations::id).load(conn)?;
+        let ids: Vec<Uuid> =
+            declarations::table.filter(declarations::updated_at.ge(margin)).select(declarations::id).load(conn)?;
         crate::outbox::enqueue_many(conn, crate::outbox::DECLARATION, &ids)?;
         let _ = outbox::table.count().get_result::<i64>(conn)?;
         Ok(ids.len())

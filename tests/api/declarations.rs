@@ -31,7 +31,9 @@ pub async fn create(app: &TestApp, org: &TestOrg, body: Value) -> Value {
 }
 
 pub async fn publish(app: &TestApp, org: &TestOrg, id: &str) -> Value {
-    let r = app.post(&format!("/api/v1/declarations/{id}/publish"), Some(&org.admin.token), json!({"commitment": true})).await;
+    let r = app
+        .post(&format!("/api/v1/declarations/{id}/publish"), Some(&org.admin.token), json!({"commitment": true}))
+        .await;
     r.assert_status(200);
     r.body
 }
@@ -144,7 +146,11 @@ async fn the_lifecycle_from_draft_to_revision_to_withdrawal() {
     let diff = app.get(&format!("{path}/diff?from=1&to=2"), None).await;
     diff.assert_status(200);
     let changes = diff.body["changes"].as_array().expect("changes");
-    assert!(changes.iter().any(|c| c["field"] == "standard_number" && c["from"] == "Q/CQSC 001-2025" && c["to"] == "Q/CQSC 001-2026"));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["field"] == "standard_number" && c["from"] == "Q/CQSC 001-2025" && c["to"] == "Q/CQSC 001-2026")
+    );
     assert!(changes.iter().any(|c| c["field"] == "standard_title"));
     assert_eq!(diff.body["products"]["added"][0]["name"], "电动自行车充电器");
     assert_eq!(diff.body["products"]["removed"][0]["model"], "LB-60V24Ah");
@@ -152,7 +158,13 @@ async fn the_lifecycle_from_draft_to_revision_to_withdrawal() {
     assert_eq!(diff.body["indicators"]["removed"][0]["name"], "质量能量密度");
     let ch = &diff.body["indicators"]["changed"][0];
     assert_eq!(ch["key"], "循环寿命");
-    assert!(ch["changes"].as_array().expect("changes").iter().any(|c| c["field"] == "value" && c["from"] == 1000 && c["to"] == 1200));
+    assert!(
+        ch["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["field"] == "value" && c["from"] == 1000 && c["to"] == 1200)
+    );
     app.get(&format!("{path}/diff?from=1&to=9"), None).await.assert_status(404);
     app.get(&format!("{path}/diff?from=1"), None).await.assert_status(400);
 
@@ -167,7 +179,11 @@ async fn the_lifecycle_from_draft_to_revision_to_withdrawal() {
     assert_eq!(r.body["end_reason"], "产品停产");
     let public = app.get(&path, None).await;
     assert_eq!(public.body["status"], "withdrawn");
-    for (action, body) in [("revisions", json!({})), ("publish", json!({"commitment": true})), ("withdraw", json!({"reason": "再次撤回"}))] {
+    for (action, body) in [
+        ("revisions", json!({})),
+        ("publish", json!({"commitment": true})),
+        ("withdraw", json!({"reason": "再次撤回"})),
+    ] {
         let r = app.post(&format!("{path}/{action}"), Some(&org.admin.token), body).await;
         assert_eq!(r.status, 409, "{action}: {}", r.text);
         assert!(r.text.contains("已撤回"), "{action}: {}", r.text);
@@ -191,8 +207,12 @@ async fn other_organizations_and_the_public_cannot_touch_a_declaration() {
         app.patch(&p, Some(&b.admin.token), json!({"summary": "篡改"})).await.assert_status(404);
         app.post(&format!("{p}/publish"), Some(&b.admin.token), json!({"commitment": true})).await.assert_status(404);
         app.post(&format!("{p}/revisions"), Some(&b.admin.token), json!({})).await.assert_status(404);
-        app.post(&format!("{p}/withdraw"), Some(&b.admin.token), json!({"reason": "篡改撤回"})).await.assert_status(404);
-        app.put_bytes(&format!("{p}/full-text"), Some(&b.admin.token), "application/pdf", b"%PDF-1.4 forged".to_vec()).await.assert_status(404);
+        app.post(&format!("{p}/withdraw"), Some(&b.admin.token), json!({"reason": "篡改撤回"}))
+            .await
+            .assert_status(404);
+        app.put_bytes(&format!("{p}/full-text"), Some(&b.admin.token), "application/pdf", b"%PDF-1.4 forged".to_vec())
+            .await
+            .assert_status(404);
         app.patch(&p, None, json!({"summary": "x"})).await.assert_status(401);
         app.post(&format!("{p}/withdraw"), None, json!({"reason": "匿名撤回"})).await.assert_status(401);
     }
@@ -265,33 +285,51 @@ async fn bad_declarations_are_refused_naming_the_field_and_nothing_is_written() 
     }
     // a group declaration from an enterprise, and a group standard under another code
     let r = app
-        .post("/api/v1/declarations", Some(&org.admin.token), with(&|b| {
-            b["kind"] = json!("group");
-            b["standard"]["number"] = json!("T/CAS 290-2017");
-        }))
+        .post(
+            "/api/v1/declarations",
+            Some(&org.admin.token),
+            with(&|b| {
+                b["kind"] = json!("group");
+                b["standard"]["number"] = json!("T/CAS 290-2017");
+            }),
+        )
         .await;
     r.assert_status(422);
     assert_eq!(r.error_fields(), vec!["kind"]);
     let assoc = app.social_org("500103", "CQBX").await;
     let r = app
-        .post("/api/v1/declarations", Some(&assoc.admin.token), with(&|b| {
-            b["kind"] = json!("group");
-            b["standard"]["number"] = json!("T/CAS 290-2017");
-        }))
+        .post(
+            "/api/v1/declarations",
+            Some(&assoc.admin.token),
+            with(&|b| {
+                b["kind"] = json!("group");
+                b["standard"]["number"] = json!("T/CAS 290-2017");
+            }),
+        )
         .await;
     r.assert_status(422);
     assert!(r.text.contains("T/CQBX"), "{}", r.text);
     let r = app
-        .post("/api/v1/declarations", Some(&assoc.admin.token), with(&|b| {
-            b["kind"] = json!("group");
-            b["standard"]["number"] = json!("T/CQBX 12-2024");
-        }))
+        .post(
+            "/api/v1/declarations",
+            Some(&assoc.admin.token),
+            with(&|b| {
+                b["kind"] = json!("group");
+                b["standard"]["number"] = json!("T/CQBX 12-2024");
+            }),
+        )
         .await;
     r.assert_status(201);
 
     // malformed and oversized
     let r = app
-        .send(app.client.post(format!("{}/api/v1/declarations", app.address)).bearer_auth(&org.admin.token).header("content-type", "application/json").body("{\"kind\": \"product\", "))
+        .send(
+            app.client
+                .post(format!("{}/api/v1/declarations", app.address))
+                .bearer_auth(&org.admin.token)
+                .header("content-type", "application/json")
+                .body("{\"kind\": \"product\", "),
+        )
         .await;
     r.assert_status(400);
     let huge = with(&|b| b["summary"] = json!("x".repeat(1_100_000)));
@@ -314,16 +352,26 @@ async fn one_live_declaration_per_number_and_kind() {
     app.post("/api/v1/declarations", Some(&org.admin.token), service).await.assert_status(201);
     // another organization may declare the same number
     let other = app.enterprise("500103").await;
-    app.post("/api/v1/declarations", Some(&other.admin.token), q_declaration("Q/CQU 001-2024")).await.assert_status(201);
+    app.post("/api/v1/declarations", Some(&other.admin.token), q_declaration("Q/CQU 001-2024"))
+        .await
+        .assert_status(201);
     // a revision draft cannot take a number another live declaration holds
     let second = published(&app, &org, "Q/CQU 002-2024").await;
-    app.post(&format!("/api/v1/declarations/{second}/revisions"), Some(&org.admin.token), json!({})).await.assert_status(201);
+    app.post(&format!("/api/v1/declarations/{second}/revisions"), Some(&org.admin.token), json!({}))
+        .await
+        .assert_status(201);
     let r = app
-        .patch(&format!("/api/v1/declarations/{second}"), Some(&org.admin.token), json!({"standard": {"number": "Q/CQU 001-2024", "title": "电动自行车用锂离子蓄电池"}}))
+        .patch(
+            &format!("/api/v1/declarations/{second}"),
+            Some(&org.admin.token),
+            json!({"standard": {"number": "Q/CQU 001-2024", "title": "电动自行车用锂离子蓄电池"}}),
+        )
         .await;
     r.assert_status(409);
     // after withdrawal the number is free again
-    app.post(&format!("/api/v1/declarations/{id}/withdraw"), Some(&org.admin.token), json!({"reason": "换新标准"})).await.assert_status(200);
+    app.post(&format!("/api/v1/declarations/{id}/withdraw"), Some(&org.admin.token), json!({"reason": "换新标准"}))
+        .await
+        .assert_status(200);
     app.post("/api/v1/declarations", Some(&org.admin.token), q_declaration("Q/CQU 001-2024")).await.assert_status(201);
 }
 
@@ -344,13 +392,21 @@ async fn the_catalogue_refuses_abolished_standards_and_warns_on_unknown_ones() {
     assert_eq!(d["standard"]["type"], "national_mandatory");
     assert_eq!(d["warnings"][0]["code"], "standard_abolished");
     let id = d["id"].as_str().expect("id");
-    let r = app.post(&format!("/api/v1/declarations/{id}/publish"), Some(&org.admin.token), json!({"commitment": true})).await;
+    let r = app
+        .post(&format!("/api/v1/declarations/{id}/publish"), Some(&org.admin.token), json!({"commitment": true}))
+        .await;
     r.assert_status(422);
     assert_eq!(r.error_fields(), vec!["standard.number"]);
     assert!(r.text.contains("GB 17761-2024"), "names the replacement: {}", r.text);
     assert_eq!(app.get(&format!("/api/v1/declarations/{id}"), Some(&org.admin.token)).await.body["status"], "draft");
 
-    let r = app.patch(&format!("/api/v1/declarations/{id}"), Some(&org.admin.token), json!({"standard": {"number": "GB 17761-2024", "title": "电动自行车安全技术规范"}})).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/declarations/{id}"),
+            Some(&org.admin.token),
+            json!({"standard": {"number": "GB 17761-2024", "title": "电动自行车安全技术规范"}}),
+        )
+        .await;
     r.assert_status(200);
     assert_eq!(r.body["warnings"], json!([]));
     let p = publish(&app, &org, id).await;
@@ -362,7 +418,9 @@ async fn the_catalogue_refuses_abolished_standards_and_warns_on_unknown_ones() {
     assert_eq!(p["status"], "public");
     assert_eq!(p["warnings"][0]["code"], "standard_not_in_catalogue");
     // industry and local numbers are classified too
-    for (number, t) in [("QC/T 1234-2020", "industry"), ("DB50/T 1234-2022", "local"), ("GB/Z 20000-2005", "national_guidance")] {
+    for (number, t) in
+        [("QC/T 1234-2020", "industry"), ("DB50/T 1234-2022", "local"), ("GB/Z 20000-2005", "national_guidance")]
+    {
         let d = create(&app, &org, national(number)).await;
         assert_eq!(d["standard"]["type"], t, "{number}");
     }
@@ -413,8 +471,12 @@ async fn full_texts_are_pdfs_stored_by_hash_and_served_by_visibility() {
     app.put_bytes(&url, Some(&org.admin.token), "application/pdf", pdf()).await.assert_status(409);
 
     // a revision that makes the full text public
-    app.post(&format!("/api/v1/declarations/{id}/revisions"), Some(&org.admin.token), json!({})).await.assert_status(201);
-    app.patch(&format!("/api/v1/declarations/{id}"), Some(&org.admin.token), json!({"full_text_public": true})).await.assert_status(200);
+    app.post(&format!("/api/v1/declarations/{id}/revisions"), Some(&org.admin.token), json!({}))
+        .await
+        .assert_status(201);
+    app.patch(&format!("/api/v1/declarations/{id}"), Some(&org.admin.token), json!({"full_text_public": true}))
+        .await
+        .assert_status(200);
     publish(&app, &org, id).await;
     let r = app.get(&url, None).await;
     r.assert_status(200);
@@ -440,8 +502,11 @@ async fn bulk_creates_exactly_the_valid_items() {
     r.assert_status(200);
     let results = r.body["results"].as_array().expect("results");
     assert_eq!(results.len(), 40);
-    let errors: Vec<usize> =
-        results.iter().filter(|x| x["status"] == "error").map(|x| x["index"].as_u64().expect("index") as usize).collect();
+    let errors: Vec<usize> = results
+        .iter()
+        .filter(|x| x["status"] == "error")
+        .map(|x| x["index"].as_u64().expect("index") as usize)
+        .collect();
     assert_eq!(errors, vec![3, 7, 11, 15, 19, 23]);
     assert_eq!(results[3]["error"]["details"][0]["field"], "declarations[3].products");
     assert_eq!(results[11]["error"]["details"][0]["field"], "declarations[11].standard");
@@ -455,7 +520,9 @@ async fn bulk_creates_exactly_the_valid_items() {
     assert_eq!(d.body["status"], "public");
 
     // drafts by default; limits
-    let r = app.post("/api/v1/declarations:bulk", Some(&token), json!({"declarations": [q_declaration("Q/CQK 100-2024")]})).await;
+    let r = app
+        .post("/api/v1/declarations:bulk", Some(&token), json!({"declarations": [q_declaration("Q/CQK 100-2024")]}))
+        .await;
     assert_eq!(r.body["results"][0]["declaration_status"], "draft");
     let too_many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
     let r = app.post("/api/v1/declarations:bulk", Some(&token), json!({"declarations": too_many})).await;
@@ -473,9 +540,15 @@ async fn openapi_documents_declarations_with_their_bodies() {
     let r = app.get("/api/v1/openapi.json", None).await;
     let paths = r.body["paths"].as_object().expect("paths");
     for p in [
-        "/api/v1/declarations", "/api/v1/declarations/{id}", "/api/v1/declarations/{id}/publish",
-        "/api/v1/declarations/{id}/revisions", "/api/v1/declarations/{id}/withdraw", "/api/v1/declarations/{id}/versions/{n}",
-        "/api/v1/declarations/{id}/diff", "/api/v1/declarations/{id}/full-text", "/api/v1/declarations:bulk",
+        "/api/v1/declarations",
+        "/api/v1/declarations/{id}",
+        "/api/v1/declarations/{id}/publish",
+        "/api/v1/declarations/{id}/revisions",
+        "/api/v1/declarations/{id}/withdraw",
+        "/api/v1/declarations/{id}/versions/{n}",
+        "/api/v1/declarations/{id}/diff",
+        "/api/v1/declarations/{id}/full-text",
+        "/api/v1/declarations:bulk",
         "/api/v1/organizations/{uscc}/declarations",
     ] {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");

@@ -148,15 +148,11 @@ pub struct Session {
 pub struct TestOrg {
     pub id: Uuid,
     pub uscc: String,
-    pub name: String,
-    pub division_code: String,
-    pub group_code: Option<String>,
     pub admin: Session,
 }
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub state: AppState,
     pub client: reqwest::Client,
     pub db_name: String,
@@ -231,7 +227,6 @@ impl TestApp {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self {
             address: format!("http://127.0.0.1:{port}"),
-            port,
             state,
             client,
             db_name,
@@ -320,7 +315,11 @@ impl TestApp {
 
     pub async fn register_org(&self, kind: &str, division: &str, group_code: Option<&str>) -> TestOrg {
         let n = &Uuid::new_v4().simple().to_string()[..8];
-        let name = if kind == "enterprise" { format!("重庆测试{n}科技有限公司") } else { format!("重庆市测试{n}协会") };
+        let name = if kind == "enterprise" {
+            format!("重庆测试{n}科技有限公司")
+        } else {
+            format!("重庆市测试{n}协会")
+        };
         self.register_named(kind, division, group_code, &name).await
     }
 
@@ -347,9 +346,6 @@ impl TestApp {
         TestOrg {
             id: r.body["organization"]["id"].as_str().expect("id").parse().expect("uuid"),
             uscc: code,
-            name,
-            division_code: division.to_string(),
-            group_code: group_code.map(str::to_string),
             admin,
         }
     }
@@ -440,7 +436,13 @@ impl PrivateMeili {
         let port = free_port();
         let dir = env().tmp.join(format!("meili-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let mut m = Self { url: format!("http://127.0.0.1:{port}"), key: format!("k-{}", Uuid::new_v4().simple()), port, dir, child: None };
+        let mut m = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            key: format!("k-{}", Uuid::new_v4().simple()),
+            port,
+            dir,
+            child: None,
+        };
         m.restart().await;
         m
     }
@@ -448,7 +450,17 @@ impl PrivateMeili {
     pub async fn restart(&mut self) {
         let bin = env().meili_bin.clone().expect("STDREG_MEILI_BIN (set by scripts/stack test)");
         let child = std::process::Command::new(bin)
-            .args(["--http-addr", &format!("127.0.0.1:{}", self.port), "--master-key", &self.key, "--no-analytics", "--env", "development", "--log-level", "ERROR"])
+            .args([
+                "--http-addr",
+                &format!("127.0.0.1:{}", self.port),
+                "--master-key",
+                &self.key,
+                "--no-analytics",
+                "--env",
+                "development",
+                "--log-level",
+                "ERROR",
+            ])
             .arg("--db-path")
             .arg(self.dir.join("data.ms"))
             .arg("--dump-dir")
@@ -523,12 +535,13 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::Text)]
             id: String,
         }
-        let mut ids: Vec<String> = diesel::sql_query("SELECT id::text AS id FROM declarations WHERE current_version IS NOT NULL")
-            .load::<Id>(&mut self.db())
-            .expect("ids")
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let mut ids: Vec<String> =
+            diesel::sql_query("SELECT id::text AS id FROM declarations WHERE current_version IS NOT NULL")
+                .load::<Id>(&mut self.db())
+                .expect("ids")
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
         ids.sort();
         ids
     }

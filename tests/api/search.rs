@@ -40,14 +40,44 @@ async fn corpus(app: &TestApp) -> Corpus {
     let b = app.register_named("enterprise", "500104", None, "重庆渝网信息安全技术有限公司").await;
     let c = app.register_named("enterprise", "510104", None, "成都锦江标准化服务有限公司").await;
     let ind = json!([{"name": "循环寿命", "value": 1000, "unit": "次", "comparator": ">="}]);
-    let d1 = pub_decl(app, &a, decl("product", "GB 17761-2024", "电动自行车安全技术规范", &["电动自行车"], "C3841", json!([]))).await;
-    let d2 = pub_decl(app, &a, decl("product", "Q/SCDC 001-2025", "电动自行车用锂离子电池", &["锂离子电池组"], "C3841", ind.clone())).await;
-    let d3 = pub_decl(app, &b, decl("service", "GB/T 22239-2019", "信息安全技术 网络安全等级保护基本要求", &["等保测评服务"], "I6513", json!([]))).await;
+    let d1 = pub_decl(
+        app,
+        &a,
+        decl("product", "GB 17761-2024", "电动自行车安全技术规范", &["电动自行车"], "C3841", json!([])),
+    )
+    .await;
+    let d2 = pub_decl(
+        app,
+        &a,
+        decl("product", "Q/SCDC 001-2025", "电动自行车用锂离子电池", &["锂离子电池组"], "C3841", ind.clone()),
+    )
+    .await;
+    let d3 = pub_decl(
+        app,
+        &b,
+        decl(
+            "service",
+            "GB/T 22239-2019",
+            "信息安全技术 网络安全等级保护基本要求",
+            &["等保测评服务"],
+            "I6513",
+            json!([]),
+        ),
+    )
+    .await;
     // a draft that must never be found
     create(app, &a, decl("product", "Q/SCDC 009-2025", "机密草稿标准", &["未发布产品"], "C3841", ind.clone())).await;
-    let d5 = pub_decl(app, &c, decl("product", "DB50/T 1234-2022", "火锅底料生产技术规范", &["牛油火锅底料"], "C1462", json!([]))).await;
-    let d6 = pub_decl(app, &a, decl("product", "Q/SCDC 002-2024", "电动自行车充电器", &["智能充电器"], "C3841", ind)).await;
-    app.post(&format!("/api/v1/declarations/{d6}/withdraw"), Some(&a.admin.token), json!({"reason": "产品停产"})).await.assert_status(200);
+    let d5 = pub_decl(
+        app,
+        &c,
+        decl("product", "DB50/T 1234-2022", "火锅底料生产技术规范", &["牛油火锅底料"], "C1462", json!([])),
+    )
+    .await;
+    let d6 =
+        pub_decl(app, &a, decl("product", "Q/SCDC 002-2024", "电动自行车充电器", &["智能充电器"], "C3841", ind)).await;
+    app.post(&format!("/api/v1/declarations/{d6}/withdraw"), Some(&a.admin.token), json!({"reason": "产品停产"}))
+        .await
+        .assert_status(200);
     Corpus { a, b, d1, d2, d3, d5, d6 }
 }
 
@@ -76,7 +106,10 @@ async fn check_corpus(app: &TestApp, c: &Corpus, degraded: bool) {
     assert!(found(&format!("q={}", enc("锂电池"))).await.contains(&c.d2), "synonym 锂电池 -> 锂离子电池");
     assert!(found(&format!("q={}", enc("电动车"))).await.contains(&c.d1), "synonym 电动车 -> 电动自行车");
     assert_eq!(found(&format!("q={}", enc("等保测评服务"))).await, vec![c.d3.clone()]);
-    assert_eq!(sorted(found(&format!("q={}", enc("重庆山城动力电池有限公司"))).await), sorted(vec![c.d1.clone(), c.d2.clone()]));
+    assert_eq!(
+        sorted(found(&format!("q={}", enc("重庆山城动力电池有限公司"))).await),
+        sorted(vec![c.d1.clone(), c.d2.clone()])
+    );
     assert!(found(&format!("q={}", enc("火锅底料"))).await.contains(&c.d5));
     // loosely typed numbers
     for q in ["17761", "GB17761", "gb 17761—2024", "GB 17761-2024", "ＧＢ１７７６１"] {
@@ -93,7 +126,10 @@ async fn check_corpus(app: &TestApp, c: &Corpus, degraded: bool) {
     // filters
     assert_eq!(found("kind=service").await, vec![c.d3.clone()]);
     assert_eq!(found("standard_type=local").await, vec![c.d5.clone()]);
-    assert_eq!(sorted(found("standard_type=national_mandatory,national_recommended").await), sorted(vec![c.d1.clone(), c.d3.clone()]));
+    assert_eq!(
+        sorted(found("standard_type=national_mandatory,national_recommended").await),
+        sorted(vec![c.d1.clone(), c.d3.clone()])
+    );
     assert_eq!(sorted(found("division=50").await), sorted(vec![c.d1.clone(), c.d2.clone(), c.d3.clone()]));
     assert_eq!(sorted(found("division=500000").await), sorted(vec![c.d1.clone(), c.d2.clone(), c.d3.clone()]));
     assert_eq!(sorted(found("division=500103").await), sorted(vec![c.d1.clone(), c.d2.clone()]));
@@ -101,7 +137,10 @@ async fn check_corpus(app: &TestApp, c: &Corpus, degraded: bool) {
     assert_eq!(found("division=51").await, vec![c.d5.clone()]);
     assert_eq!(sorted(found("industry=C38").await), sorted(vec![c.d1.clone(), c.d2.clone()]));
     assert_eq!(found("industry=I").await, vec![c.d3.clone()]);
-    assert_eq!(sorted(found(&format!("uscc={}", c.a.uscc.to_lowercase())).await), sorted(vec![c.d1.clone(), c.d2.clone()]));
+    assert_eq!(
+        sorted(found(&format!("uscc={}", c.a.uscc.to_lowercase())).await),
+        sorted(vec![c.d1.clone(), c.d2.clone()])
+    );
     assert_eq!(found(&format!("uscc={}", c.b.uscc)).await, vec![c.d3.clone()]);
     assert_eq!(found("flagged=true").await, vec![c.d2.clone()]);
     assert_eq!(found("flagged=false").await.len(), 3);
@@ -146,7 +185,9 @@ fn flag(app: &TestApp, declaration: &str) {
     use diesel::RunQueryDsl;
     let mut conn = app.db();
     for stmt in [
-        format!("INSERT INTO flags (id, declaration_id, code, raised_at) VALUES (gen_random_uuid(), '{declaration}', 'under_check', now())"),
+        format!(
+            "INSERT INTO flags (id, declaration_id, code, raised_at) VALUES (gen_random_uuid(), '{declaration}', 'under_check', now())"
+        ),
         format!("UPDATE declarations SET flagged = true, updated_at = now() WHERE id = '{declaration}'"),
         format!("INSERT INTO outbox (entity_type, entity_id) VALUES ('declaration', '{declaration}')"),
     ] {
@@ -166,9 +207,13 @@ async fn published_declarations_are_found_by_words_numbers_filters_and_facets() 
     // a revision supersedes: the index follows the new version
     let path = format!("/api/v1/declarations/{}", c.d2);
     app.post(&format!("{path}/revisions"), Some(&c.a.admin.token), json!({})).await.assert_status(201);
-    app.patch(&path, Some(&c.a.admin.token), json!({"standard": {"number": "Q/SCDC 001-2026", "title": "电动自行车用锂离子电池（第二版）"}}))
-        .await
-        .assert_status(200);
+    app.patch(
+        &path,
+        Some(&c.a.admin.token),
+        json!({"standard": {"number": "Q/SCDC 001-2026", "title": "电动自行车用锂离子电池（第二版）"}}),
+    )
+    .await
+    .assert_status(200);
     app.drain_outbox().await;
     // the pending draft is not public yet
     assert!(ids(&app.search(&format!("q={}", enc("Q/SCDC 001-2026"))).await).is_empty());
@@ -179,7 +224,9 @@ async fn published_declarations_are_found_by_words_numbers_filters_and_facets() 
     assert_eq!(body["items"][0]["version"], 2);
     assert!(ids(&app.search(&format!("q={}", enc("Q/SCDC 001-2025"))).await).is_empty());
     // withdrawal leaves the default results
-    app.post(&format!("{path}/withdraw"), Some(&c.a.admin.token), json!({"reason": "停止生产"})).await.assert_status(200);
+    app.post(&format!("{path}/withdraw"), Some(&c.a.admin.token), json!({"reason": "停止生产"}))
+        .await
+        .assert_status(200);
     app.drain_outbox().await;
     assert!(!ids(&app.search(&format!("q={}", enc("锂离子电池"))).await).contains(&c.d2));
     assert_eq!(app.indexed_ids().await, app.published_ids());
@@ -212,7 +259,14 @@ async fn bad_parameters_never_reach_meilisearch() {
 async fn highlights_are_escaped() {
     let app = TestApp::spawn().await;
     let org = app.enterprise("500103").await;
-    let body = decl("product", "Q/XSS 001-2025", "<script>alert(1)</script>防护口罩", &["<b>口罩</b>"], "C3841", json!([{"name": "过滤效率", "value": 95, "unit": "%"}]));
+    let body = decl(
+        "product",
+        "Q/XSS 001-2025",
+        "<script>alert(1)</script>防护口罩",
+        &["<b>口罩</b>"],
+        "C3841",
+        json!([{"name": "过滤效率", "value": 95, "unit": "%"}]),
+    );
     pub_decl(&app, &org, body).await;
     app.drain_outbox().await;
     let r = app.search(&format!("q={}", enc("防护口罩"))).await;
@@ -225,8 +279,11 @@ async fn highlights_are_escaped() {
 async fn two_workers_apply_each_change_once() {
     let app = TestApp::spawn().await;
     let org = app.enterprise("500103").await;
-    let items: Vec<Value> = (0..300).map(|i| crate::declarations::q_declaration(&format!("Q/CQW {i:03}-2024"))).collect();
-    app.post("/api/v1/declarations:bulk", Some(&org.admin.token), json!({"declarations": items, "publish": true})).await.assert_status(200);
+    let items: Vec<Value> =
+        (0..300).map(|i| crate::declarations::q_declaration(&format!("Q/CQW {i:03}-2024"))).collect();
+    app.post("/api/v1/declarations:bulk", Some(&org.admin.token), json!({"declarations": items, "publish": true}))
+        .await
+        .assert_status(200);
     let backlog = app.count("SELECT count(*) FROM outbox") as usize;
     assert_eq!(backlog, 300);
     let worker = |state: stdreg::startup::AppState| async move {
@@ -265,7 +322,19 @@ async fn search_degrades_to_postgres_and_catches_up_when_meilisearch_returns() {
     assert_eq!(r.body["search"], "unavailable");
     check_corpus(&app, &c, true).await;
     // publishing still works, and is found in degraded mode
-    let late = pub_decl(&app, &c.b, decl("service", "Q/YW 001-2025", "网络安全应急响应服务规范", &["应急响应服务"], "I6513", json!([{"name": "响应时间", "value": 2, "unit": "h", "comparator": "<="}]))).await;
+    let late = pub_decl(
+        &app,
+        &c.b,
+        decl(
+            "service",
+            "Q/YW 001-2025",
+            "网络安全应急响应服务规范",
+            &["应急响应服务"],
+            "I6513",
+            json!([{"name": "响应时间", "value": 2, "unit": "h", "comparator": "<="}]),
+        ),
+    )
+    .await;
     let body = app.search(&format!("q={}", enc("应急响应"))).await;
     assert_eq!(body["degraded"], true);
     assert_eq!(ids(&body), vec![late.clone()]);
@@ -309,8 +378,11 @@ async fn settings_drift_is_detected_and_corrected() {
 async fn reindex_swaps_in_a_fresh_index_while_searches_keep_answering() {
     let app = TestApp::spawn().await;
     let org = app.enterprise("500103").await;
-    let items: Vec<Value> = (0..120).map(|i| crate::declarations::q_declaration(&format!("Q/CQR {i:03}-2024"))).collect();
-    app.post("/api/v1/declarations:bulk", Some(&org.admin.token), json!({"declarations": items, "publish": true})).await.assert_status(200);
+    let items: Vec<Value> =
+        (0..120).map(|i| crate::declarations::q_declaration(&format!("Q/CQR {i:03}-2024"))).collect();
+    app.post("/api/v1/declarations:bulk", Some(&org.admin.token), json!({"declarations": items, "publish": true}))
+        .await
+        .assert_status(200);
     app.drain_outbox().await;
     let before = app.search(&format!("q={}", enc("锂离子蓄电池"))).await["total"].as_u64().expect("total");
     assert_eq!(before, 120);
@@ -349,12 +421,17 @@ async fn reindex_swaps_in_a_fresh_index_while_searches_keep_answering() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (answers, failures) = searcher.await.expect("searcher");
     assert!(answers > 0);
-    assert!(failures.is_empty(), "searches failed or came back short during the reindex: {:?}", &failures[..failures.len().min(3)]);
+    assert!(
+        failures.is_empty(),
+        "searches failed or came back short during the reindex: {:?}",
+        &failures[..failures.len().min(3)]
+    );
     assert!(report.documents >= 120);
     assert_eq!(app.indexed_ids().await, app.published_ids());
     assert_eq!(app.search(&format!("q={}", enc("锂离子蓄电池"))).await["total"], 121);
     // only the live index remains
     let indexes = app.state.search.client.list_all_indexes().await.expect("indexes");
-    let ours: Vec<_> = indexes.results.iter().filter(|i| i.uid.starts_with(&app.index_prefix)).map(|i| i.uid.clone()).collect();
+    let ours: Vec<_> =
+        indexes.results.iter().filter(|i| i.uid.starts_with(&app.index_prefix)).map(|i| i.uid.clone()).collect();
     assert_eq!(ours, vec![app.state.search.declarations_uid()]);
 }
