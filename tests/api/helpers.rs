@@ -343,11 +343,7 @@ impl TestApp {
             .await;
         r.assert_status(201);
         let admin = self.login(&email, PASSWORD).await;
-        TestOrg {
-            id: r.body["organization"]["id"].as_str().expect("id").parse().expect("uuid"),
-            uscc: code,
-            admin,
-        }
+        TestOrg { id: r.body["organization"]["id"].as_str().expect("id").parse().expect("uuid"), uscc: code, admin }
     }
 
     /// Creates a staff account directly (as `stdreg admin create-user` does) and signs it in.
