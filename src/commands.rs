@@ -136,3 +136,12 @@ pub async fn reindex(settings: &Settings) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Loads holidays and adjusted working days for working-day deadlines.
+pub async fn holidays_import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let s = settings.clone();
+    let n = blocking(move || crate::services::calendar::import_csv(&mut connect(&s)?, &text)).await?;
+    println!("loaded {n} calendar days");
+    Ok(())
+}

@@ -63,6 +63,8 @@ enum AdminCommand {
 enum CatalogCommand {
     /// Load the reference tables shipped in the binary (idempotent).
     Import,
+    /// Load public holidays and adjusted working days from a CSV file (`date,is_workday,name`).
+    Holidays { file: PathBuf },
 }
 
 fn load_settings(cli: &Cli) -> Result<Settings, String> {
@@ -93,6 +95,9 @@ fn main() -> ExitCode {
             Command::Migrate => stdreg::commands::migrate(&settings).await,
             Command::Reindex => stdreg::commands::reindex(&settings).await,
             Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,
+            Command::Catalog { command: CatalogCommand::Holidays { file } } => {
+                stdreg::commands::holidays_import(&settings, &file).await
+            }
             Command::Admin {
                 command: AdminCommand::CreateUser { email, password_stdin: _, name, role, jurisdiction },
             } => {

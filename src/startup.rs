@@ -61,6 +61,7 @@ impl AppState {
         (name = "accounts", description = "organizations, users, sessions, API tokens"),
         (name = "declarations", description = "self-declared standards: declare, publish, revise, withdraw, versions"),
         (name = "search", description = "public full-text search"),
+        (name = "supervision", description = "spot-check campaigns, inspections, flags"),
     )
 )]
 pub struct ApiDoc;

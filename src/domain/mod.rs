@@ -5,3 +5,4 @@ pub mod declaration;
 pub mod diff;
 pub mod standard_number;
 pub mod uscc;
+pub mod workdays;

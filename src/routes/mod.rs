@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod declarations;
+pub mod flags;
 pub mod ops;
 pub mod search;
 
@@ -37,6 +38,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(declarations::put_full_text)
         .service(declarations::get_full_text)
         .service(declarations::list_organization_declarations)
+        .service(flags::raise_flag)
+        .service(flags::resolve_flag)
+        .service(flags::list_flags)
         .service(search::search)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)

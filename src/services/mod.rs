@@ -1,4 +1,6 @@
 //! Use cases, one module per aggregate. Each function runs inside the caller's transaction.
 
 pub mod accounts;
+pub mod calendar;
 pub mod declarations;
+pub mod flags;
