@@ -5,10 +5,30 @@ use std::time::Duration;
 
 use crate::startup::AppState;
 
+/// How often the scheduled jobs run.
+pub const JOBS_EVERY: Duration = Duration::from_secs(60);
+
+/// The scheduled jobs: rectifications past due become `overdue` (once each).
+pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
+    let (now, today) = (state.clock.now(), state.clock.today());
+    crate::db::run(&state.pool, move |conn| crate::services::supervision::inspections::mark_overdue(conn, now, today))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Runs until the process ends.
 pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
     let mut backoff = Duration::ZERO;
+    let mut last_jobs: Option<std::time::Instant> = None;
     loop {
+        if last_jobs.is_none_or(|t| t.elapsed() >= JOBS_EVERY) {
+            last_jobs = Some(std::time::Instant::now());
+            match run_jobs(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(flagged = n, "rectifications marked overdue"),
+                Err(e) => tracing::warn!(error = %e, "scheduled jobs failed"),
+            }
+        }
         match crate::search::sync::drain_once(&state, 500).await {
             Ok(0) => {
                 backoff = Duration::ZERO;

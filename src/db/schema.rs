@@ -57,6 +57,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaigns (id) {
+        id -> Uuid,
+        name -> Text,
+        jurisdiction -> Text,
+        scope_division -> Text,
+        scope_kinds -> Array<Nullable<Text>>,
+        scope_standard_types -> Array<Nullable<Text>>,
+        scope_industry -> Nullable<Text>,
+        scope_published_before -> Nullable<Date>,
+        scope_exclude_sampled_years -> Nullable<Int4>,
+        sample_size -> Int4,
+        inspector_ids -> Array<Nullable<Uuid>>,
+        due_date -> Date,
+        seed -> Nullable<Text>,
+        status -> Text,
+        algorithm -> Nullable<Text>,
+        eligible_count -> Nullable<Int4>,
+        eligible_digest -> Nullable<Text>,
+        eligible_ids -> Nullable<Array<Nullable<Uuid>>>,
+        drawn_count -> Nullable<Int4>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        drawn_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     catalog_standards (number) {
         number -> Text,
         prefix -> Text,
@@ -210,6 +239,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    inspections (id) {
+        id -> Uuid,
+        campaign_id -> Uuid,
+        declaration_id -> Uuid,
+        declaration_version -> Int4,
+        organization_id -> Uuid,
+        division_code -> Text,
+        inspector_id -> Uuid,
+        draw_position -> Int4,
+        status -> Text,
+        grade -> Nullable<Text>,
+        findings -> Jsonb,
+        result_at -> Nullable<Timestamptz>,
+        rectification_due -> Nullable<Date>,
+        response_statement -> Nullable<Text>,
+        response_version_id -> Nullable<Uuid>,
+        responded_at -> Nullable<Timestamptz>,
+        resolution_note -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        overdue_flagged_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         failures -> Int4,
@@ -306,9 +361,17 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(campaigns -> users (created_by));
 diesel::joinable!(declaration_versions -> declarations (declaration_id));
 diesel::joinable!(declarations -> organizations (organization_id));
+diesel::joinable!(flags -> campaigns (campaign_id));
 diesel::joinable!(flags -> declarations (declaration_id));
+diesel::joinable!(flags -> inspections (inspection_id));
+diesel::joinable!(inspections -> campaigns (campaign_id));
+diesel::joinable!(inspections -> declaration_versions (response_version_id));
+diesel::joinable!(inspections -> declarations (declaration_id));
+diesel::joinable!(inspections -> organizations (organization_id));
+diesel::joinable!(inspections -> users (inspector_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
@@ -318,6 +381,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     blobs,
     calendar_days,
+    campaigns,
     catalog_standards,
     ccs_codes,
     declaration_versions,
@@ -328,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     ics_codes,
     industries,
+    inspections,
     login_throttle,
     organizations,
     outbox,

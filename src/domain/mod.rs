@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod declaration;
 pub mod diff;
+pub mod draw;
 pub mod standard_number;
 pub mod uscc;
 pub mod workdays;

@@ -6,6 +6,7 @@ pub mod declarations;
 pub mod flags;
 pub mod ops;
 pub mod search;
+pub mod supervision;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -41,6 +42,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(flags::raise_flag)
         .service(flags::resolve_flag)
         .service(flags::list_flags)
+        .service(supervision::create_campaign)
+        .service(supervision::list_campaigns)
+        .service(supervision::get_campaign)
+        .service(supervision::draw_campaign)
+        .service(supervision::close_campaign)
+        .service(supervision::campaign_report)
+        .service(supervision::list_inspections)
+        .service(supervision::get_inspection)
+        .service(supervision::record_result)
+        .service(supervision::respond)
+        .service(supervision::close_inspection)
         .service(search::search)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)

@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod calendar;
 pub mod declarations;
 pub mod flags;
+pub mod supervision;

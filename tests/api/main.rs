@@ -6,3 +6,4 @@ mod declarations;
 mod foundation;
 mod helpers;
 mod search;
+mod supervision;

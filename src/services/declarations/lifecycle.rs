@@ -709,3 +709,49 @@ pub fn full_text_for(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -
     }
     Ok((sha, v.standard_number))
 }
+
+/// Abolishes a public declaration (a regulator, after a failed rectification). A pending draft ends
+/// with it.
+pub fn abolish(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    by: &crate::audit::AuditActor,
+    id: Uuid,
+    reason: &str,
+) -> ApiResult<()> {
+    let decl = lock_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
+    check(status_of(&decl), decl.draft_version.is_some(), Action::Abolish).map_err(refuse)?;
+    let versions: Vec<i32> = decl.current_version.into_iter().chain(decl.draft_version).collect();
+    diesel::update(
+        declaration_versions::table
+            .filter(declaration_versions::declaration_id.eq(id))
+            .filter(declaration_versions::version.eq_any(&versions)),
+    )
+    .set((
+        declaration_versions::status.eq("abolished"),
+        declaration_versions::ended_at.eq(now),
+        declaration_versions::end_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    diesel::update(declarations::table.find(id))
+        .set((
+            declarations::status.eq("abolished"),
+            declarations::draft_version.eq(None::<i32>),
+            declarations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        now,
+        NewEvent {
+            actor: by,
+            action: "declaration.abolished",
+            entity_type: "declaration",
+            entity_id: id.to_string(),
+            division_code: Some(decl.division_code.clone()),
+            summary: serde_json::json!({"reason": reason, "versions": versions}),
+        },
+    )?;
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    Ok(())
+}

@@ -1,0 +1,590 @@
+//! Campaigns: creation within the regulator's jurisdiction, the draw, closing, and the report.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::inspections::{InspectionView, list_for_campaign};
+use crate::audit::{self, NewEvent};
+use crate::auth::{Actor, Role};
+use crate::db::schema::{campaigns, declarations, inspections, users};
+use crate::domain::codes;
+use crate::domain::draw;
+use crate::domain::standard_number::StandardType;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::services::declarations::input::Kind;
+use crate::services::flags;
+use crate::validate::Check;
+
+#[derive(Deserialize, Serialize, Clone, Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// A division prefix or code within the regulator's jurisdiction: `50`, `5001`, `500103`.
+    pub division: String,
+    /// `product`, `service`, `group` (all when empty).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Standard types (all when empty).
+    #[serde(default)]
+    pub standard_types: Vec<String>,
+    /// A GB/T 4754 prefix such as `C38`.
+    pub industry: Option<String>,
+    /// Only declarations first published before this day (China time).
+    pub published_before: Option<NaiveDate>,
+    /// Leave out organizations sampled by any campaign drawn within this many years.
+    pub exclude_sampled_within_years: Option<i32>,
+}
+
+#[derive(Deserialize, Clone, Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    pub name: String,
+    pub scope: Scope,
+    pub sample_size: i64,
+    /// Regulators whose jurisdiction covers the scope.
+    pub inspector_ids: Vec<Uuid>,
+    pub due_date: NaiveDate,
+    /// Optional; a random seed is drawn when omitted. Public in the report.
+    pub seed: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = campaigns)]
+pub struct CampaignRow {
+    pub id: Uuid,
+    pub name: String,
+    pub jurisdiction: String,
+    pub scope_division: String,
+    pub scope_kinds: Vec<Option<String>>,
+    pub scope_standard_types: Vec<Option<String>>,
+    pub scope_industry: Option<String>,
+    pub scope_published_before: Option<NaiveDate>,
+    pub scope_exclude_sampled_years: Option<i32>,
+    pub sample_size: i32,
+    pub inspector_ids: Vec<Option<Uuid>>,
+    pub due_date: NaiveDate,
+    pub seed: Option<String>,
+    pub status: String,
+    pub algorithm: Option<String>,
+    pub eligible_count: Option<i32>,
+    pub eligible_digest: Option<String>,
+    pub drawn_count: Option<i32>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub drawn_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    /// `planned`, `drawn`, `closed`
+    pub status: String,
+    pub jurisdiction: String,
+    pub scope: Scope,
+    pub sample_size: i32,
+    pub inspector_ids: Vec<Uuid>,
+    pub due_date: NaiveDate,
+    pub seed: Option<String>,
+    pub algorithm: Option<String>,
+    pub eligible_count: Option<i32>,
+    /// SHA-256 of the ordered eligible ids (one per line), to check a reproduction.
+    pub eligible_digest: Option<String>,
+    pub drawn_count: Option<i32>,
+    /// True when the sample size was not smaller than the eligible set: every eligible declaration was taken.
+    pub took_all: Option<bool>,
+    pub created_at: DateTime<Utc>,
+    pub drawn_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<CampaignRow> for CampaignView {
+    fn from(c: CampaignRow) -> Self {
+        Self {
+            took_all: c.eligible_count.map(|e| c.sample_size >= e),
+            id: c.id,
+            name: c.name,
+            status: c.status,
+            jurisdiction: c.jurisdiction,
+            scope: Scope {
+                division: c.scope_division,
+                kinds: c.scope_kinds.into_iter().flatten().collect(),
+                standard_types: c.scope_standard_types.into_iter().flatten().collect(),
+                industry: c.scope_industry,
+                published_before: c.scope_published_before,
+                exclude_sampled_within_years: c.scope_exclude_sampled_years,
+            },
+            sample_size: c.sample_size,
+            inspector_ids: c.inspector_ids.into_iter().flatten().collect(),
+            due_date: c.due_date,
+            seed: c.seed,
+            algorithm: c.algorithm,
+            eligible_count: c.eligible_count,
+            eligible_digest: c.eligible_digest,
+            drawn_count: c.drawn_count,
+            created_at: c.created_at,
+            drawn_at: c.drawn_at,
+            closed_at: c.closed_at,
+        }
+    }
+}
+
+/// A campaign with its inspections (the answer of the draw and of `GET /campaigns/{id}`).
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct CampaignWithInspections {
+    pub campaign: CampaignView,
+    pub inspections: Vec<InspectionView>,
+}
+
+/// Whether a regulator (or sysadmin) supervises a scope prefix.
+pub fn covers_scope(actor: &Actor, scope_division: &str) -> bool {
+    match actor.role {
+        Role::Sysadmin => true,
+        Role::Regulator => actor.jurisdiction_prefix().is_some_and(|p| scope_division.starts_with(p)),
+        _ => false,
+    }
+}
+
+/// Checks the request; inspectors are checked against the database by [`create`].
+fn check(actor: &Actor, n: &NewCampaign, today: NaiveDate) -> ApiResult<Scope> {
+    let mut c = Check::new();
+    c.text("name", &n.name, 2, 100);
+    let division = codes::parse_division_filter(&n.scope.division);
+    if division.is_none() {
+        c.err("scope.division", "应为 2、4 或 6 位行政区划代码（如 50、5001、500103）");
+    }
+    for (i, k) in n.scope.kinds.iter().enumerate() {
+        if Kind::parse(k).is_none() {
+            c.err(format!("scope.kinds[{i}]"), "应为 product、service 或 group");
+        }
+    }
+    for (i, t) in n.scope.standard_types.iter().enumerate() {
+        if StandardType::parse(t).is_none() {
+            c.err(format!("scope.standard_types[{i}]"), "不是有效的标准类型");
+        }
+    }
+    let industry = match n.scope.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(i) => match codes::parse_industry_code(i) {
+            Some(v) => Some(v),
+            None => {
+                c.err("scope.industry", "应为门类字母加 0、2、3 或 4 位数字，如 C38");
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(y) = n.scope.exclude_sampled_within_years
+        && !(0..=10).contains(&y)
+    {
+        c.err("scope.exclude_sampled_within_years", "应在 0 到 10 之间");
+    }
+    if !(1..=10_000).contains(&n.sample_size) {
+        c.err("sample_size", "应在 1 到 10000 之间");
+    }
+    if n.inspector_ids.is_empty() {
+        c.err("inspector_ids", "至少指定一名检查人员");
+    }
+    if n.due_date < today {
+        c.err("due_date", format!("完成日期 {} 早于今天 {today}", n.due_date));
+    }
+    if let Some(s) = &n.seed
+        && !(1..=128).contains(&s.chars().count())
+    {
+        c.err("seed", "随机种子应为 1-128 个字符");
+    }
+    c.finish()?;
+    let division = division.unwrap_or_default();
+    if !covers_scope(actor, &division) {
+        return Err(ApiError::forbidden(format!("抽查范围 {division} 不在您的辖区内")));
+    }
+    Ok(Scope { division, industry, ..n.scope.clone() })
+}
+
+/// Creates a planned campaign.
+pub fn create(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: &Actor,
+    n: &NewCampaign,
+) -> ApiResult<CampaignView> {
+    let scope = check(actor, n, today)?;
+    let mut pool = n.inspector_ids.clone();
+    pool.sort();
+    pool.dedup();
+    let found: Vec<(Uuid, String, Option<String>, bool)> = users::table
+        .filter(users::id.eq_any(&pool))
+        .select((users::id, users::role, users::jurisdiction, users::active))
+        .load(conn)?;
+    let mut problems = Vec::new();
+    for (i, id) in pool.iter().enumerate() {
+        match found.iter().find(|(u, _, _, _)| u == id) {
+            Some((_, role, Some(j), true))
+                if role == "regulator" && scope.division.starts_with(codes::division_prefix(j)) => {}
+            Some((_, role, _, true)) if role == "regulator" => {
+                problems.push(FieldError::new(format!("inspector_ids[{i}]"), "该检查人员的辖区不覆盖抽查范围"))
+            }
+            _ => problems.push(FieldError::new(format!("inspector_ids[{i}]"), "不是在职的监管人员")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::validation(problems));
+    }
+    let row: CampaignRow = diesel::insert_into(campaigns::table)
+        .values((
+            campaigns::id.eq(Uuid::now_v7()),
+            campaigns::name.eq(n.name.trim()),
+            campaigns::jurisdiction.eq(actor.jurisdiction.clone().unwrap_or_else(|| "000000".into())),
+            campaigns::scope_division.eq(&scope.division),
+            campaigns::scope_kinds.eq(scope.kinds.iter().cloned().map(Some).collect::<Vec<_>>()),
+            campaigns::scope_standard_types.eq(scope.standard_types.iter().cloned().map(Some).collect::<Vec<_>>()),
+            campaigns::scope_industry.eq(&scope.industry),
+            campaigns::scope_published_before.eq(scope.published_before),
+            campaigns::scope_exclude_sampled_years.eq(scope.exclude_sampled_within_years),
+            campaigns::sample_size.eq(n.sample_size as i32),
+            campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
+            campaigns::due_date.eq(n.due_date),
+            campaigns::seed.eq(n.seed.as_deref().map(str::trim)),
+            campaigns::status.eq("planned"),
+            campaigns::created_by.eq(actor.user_id),
+            campaigns::created_at.eq(now),
+            campaigns::updated_at.eq(now),
+        ))
+        .returning(CampaignRow::as_returning())
+        .get_result(conn)?;
+    audit_campaign(
+        conn,
+        now,
+        actor,
+        "campaign.created",
+        &row,
+        serde_json::json!({"name": row.name, "scope": scope, "sample_size": row.sample_size, "inspectors": pool, "due_date": row.due_date}),
+    )?;
+    Ok(row.into())
+}
+
+fn audit_campaign(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
+    c: &CampaignRow,
+    summary: serde_json::Value,
+) -> QueryResult<i64> {
+    audit::append(
+        conn,
+        now,
+        NewEvent {
+            actor: &actor.audit(),
+            action,
+            entity_type: "campaign",
+            entity_id: c.id.to_string(),
+            division_code: Some(format!("{:0<6}", c.scope_division)),
+            summary,
+        },
+    )
+}
+
+pub fn load(conn: &mut PgConnection, id: Uuid) -> ApiResult<CampaignRow> {
+    campaigns::table
+        .find(id)
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("抽查任务"))
+}
+
+/// A campaign a regulator supervises (403 for another jurisdiction's).
+pub fn load_for(conn: &mut PgConnection, actor: &Actor, id: Uuid, lock: bool) -> ApiResult<CampaignRow> {
+    let row = if lock {
+        campaigns::table
+            .find(id)
+            .select(CampaignRow::as_select())
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("抽查任务"))?
+    } else {
+        load(conn, id)?
+    };
+    if !covers_scope(actor, &row.scope_division) {
+        return Err(ApiError::forbidden("该抽查任务不在您的辖区内"));
+    }
+    Ok(row)
+}
+
+fn china_midnight(d: NaiveDate) -> DateTime<Utc> {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("offset");
+    cst.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The eligible declarations: (id, current version, organization, division).
+pub fn eligible(
+    conn: &mut PgConnection,
+    c: &CampaignRow,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, i32, Uuid, String)>> {
+    let mut q = declarations::table
+        .filter(declarations::status.eq("public"))
+        .filter(declarations::division_code.like(format!("{}%", c.scope_division)))
+        .into_boxed();
+    let kinds: Vec<String> = c.scope_kinds.iter().flatten().cloned().collect();
+    if !kinds.is_empty() {
+        q = q.filter(declarations::kind.eq_any(kinds));
+    }
+    let types: Vec<String> = c.scope_standard_types.iter().flatten().cloned().collect();
+    if !types.is_empty() {
+        q = q.filter(declarations::standard_type.eq_any(types));
+    }
+    if let Some(i) = &c.scope_industry {
+        q = q.filter(declarations::industry_code.like(format!("{i}%")));
+    }
+    if let Some(d) = c.scope_published_before {
+        q = q.filter(declarations::first_published_at.lt(china_midnight(d)));
+    }
+    if let Some(years) = c.scope_exclude_sampled_years.filter(|y| *y > 0) {
+        let since = now - chrono::Duration::days(365 * i64::from(years));
+        let sampled = inspections::table
+            .inner_join(campaigns::table)
+            .filter(campaigns::drawn_at.ge(since))
+            .filter(campaigns::id.ne(c.id))
+            .select(inspections::organization_id);
+        q = q.filter(declarations::organization_id.ne_all(sampled));
+    }
+    let rows: Vec<(Uuid, Option<i32>, Uuid, String)> = q
+        .select((
+            declarations::id,
+            declarations::current_version,
+            declarations::organization_id,
+            declarations::division_code,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, v, org, div)| (id, v.unwrap_or(1), org, div)).collect())
+}
+
+/// Draws the sample and the inspectors, once. Each drawn declaration gets an inspection and an
+/// `under_check` flag; the seed, the eligible list and the assignments are audited.
+pub fn draw(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<CampaignWithInspections> {
+    let c = load_for(conn, actor, id, true)?;
+    if c.status != "planned" {
+        return Err(ApiError::invalid_state(format!(
+            "该抽查任务已经抽取过（当前状态：{}），每个任务只能抽取一次",
+            c.status
+        )));
+    }
+    let seed = c.seed.clone().unwrap_or_else(|| crate::auth::secrets::random_token(24));
+    let pool = eligible(conn, &c, now)?;
+    let ids: Vec<Uuid> = pool.iter().map(|(d, _, _, _)| *d).collect();
+    let inspectors: Vec<Uuid> = c.inspector_ids.iter().flatten().copied().collect();
+    let result = draw::draw(&seed, &ids, &inspectors, c.sample_size as usize);
+    let digest = draw::eligible_digest(&ids);
+    let mut ordered = ids.clone();
+    ordered.sort_by_key(|u| u.hyphenated().to_string());
+    for (position, (decl, inspector)) in result.assignments.iter().enumerate() {
+        let (_, version, org, division) = pool.iter().find(|(d, _, _, _)| d == decl).cloned().unwrap_or_default();
+        let inspection_id = Uuid::now_v7();
+        diesel::insert_into(inspections::table)
+            .values((
+                inspections::id.eq(inspection_id),
+                inspections::campaign_id.eq(c.id),
+                inspections::declaration_id.eq(decl),
+                inspections::declaration_version.eq(version),
+                inspections::organization_id.eq(org),
+                inspections::division_code.eq(&division),
+                inspections::inspector_id.eq(inspector),
+                inspections::draw_position.eq(position as i32),
+                inspections::status.eq("assigned"),
+                inspections::created_at.eq(now),
+                inspections::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        flags::raise(
+            conn,
+            now,
+            &actor.audit(),
+            *decl,
+            flags::UNDER_CHECK,
+            Some(&format!("双随机抽查：{}", c.name)),
+            flags::Source { campaign_id: Some(c.id), inspection_id: Some(inspection_id), complaint_id: None },
+        )?;
+    }
+    let row: CampaignRow = diesel::update(campaigns::table.find(c.id))
+        .set((
+            campaigns::status.eq("drawn"),
+            campaigns::seed.eq(&seed),
+            campaigns::algorithm.eq(draw::ALGORITHM),
+            campaigns::eligible_count.eq(result.eligible as i32),
+            campaigns::eligible_digest.eq(&digest),
+            campaigns::eligible_ids.eq(Some(ordered.iter().copied().map(Some).collect::<Vec<_>>())),
+            campaigns::drawn_count.eq(result.assignments.len() as i32),
+            campaigns::drawn_at.eq(now),
+            campaigns::updated_at.eq(now),
+        ))
+        .returning(CampaignRow::as_returning())
+        .get_result(conn)?;
+    audit_campaign(
+        conn,
+        now,
+        actor,
+        "campaign.drawn",
+        &row,
+        serde_json::json!({
+            "seed": seed,
+            "algorithm": draw::ALGORITHM,
+            "eligible_count": result.eligible,
+            "eligible_digest": digest,
+            "eligible_ids": ordered,
+            "sample_size": c.sample_size,
+            "took_all": result.took_all,
+            "assignments": result.assignments.iter().map(|(d, i)| serde_json::json!({"declaration_id": d, "inspector_id": i})).collect::<Vec<_>>(),
+        }),
+    )?;
+    let inspections = list_for_campaign(conn, row.id)?;
+    Ok(CampaignWithInspections { campaign: row.into(), inspections })
+}
+
+/// The campaign with its inspections, for regulators of the jurisdiction.
+pub fn get(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> ApiResult<CampaignWithInspections> {
+    let c = load_for(conn, actor, id, false)?;
+    let inspections = list_for_campaign(conn, c.id)?;
+    Ok(CampaignWithInspections { campaign: c.into(), inspections })
+}
+
+/// Campaigns a regulator supervises, newest first.
+pub fn list(conn: &mut PgConnection, actor: &Actor, status: Option<&str>) -> ApiResult<Vec<CampaignView>> {
+    let mut q = campaigns::table.into_boxed();
+    if actor.role == Role::Regulator {
+        let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
+        q = q.filter(campaigns::scope_division.like(format!("{prefix}%")));
+    }
+    if let Some(s) = status {
+        q = q.filter(campaigns::status.eq(s.to_string()));
+    }
+    Ok(q.order(campaigns::created_at.desc())
+        .limit(500)
+        .select(CampaignRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Closes a drawn campaign once every inspection has a result; the report becomes public.
+pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<CampaignView> {
+    let c = load_for(conn, actor, id, true)?;
+    if c.status != "drawn" {
+        return Err(ApiError::invalid_state(format!("只能关闭已抽取的任务（当前状态：{}）", c.status)));
+    }
+    let waiting: i64 = inspections::table
+        .filter(inspections::campaign_id.eq(id))
+        .filter(inspections::status.eq("assigned"))
+        .count()
+        .get_result(conn)?;
+    if waiting > 0 {
+        return Err(ApiError::invalid_state(format!("还有 {waiting} 项检查未录入结果，不能关闭")));
+    }
+    let row: CampaignRow = diesel::update(campaigns::table.find(id))
+        .set((campaigns::status.eq("closed"), campaigns::closed_at.eq(now), campaigns::updated_at.eq(now)))
+        .returning(CampaignRow::as_returning())
+        .get_result(conn)?;
+    audit_campaign(conn, now, actor, "campaign.closed", &row, serde_json::json!({"drawn_count": row.drawn_count}))?;
+    Ok(row.into())
+}
+
+#[derive(Serialize, Clone, Debug, Default, utoipa::ToSchema)]
+pub struct GradeCounts {
+    pub compliant: i64,
+    pub compliant_with_defects: i64,
+    pub non_compliant: i64,
+    /// Drawn but without a result yet.
+    pub pending: i64,
+    pub rectified: i64,
+    pub not_rectified: i64,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct ReportItem {
+    pub declaration_id: Uuid,
+    pub standard_number: String,
+    pub standard_title: String,
+    pub organization_name: String,
+    pub uscc: String,
+    pub grade: String,
+    #[schema(value_type = Vec<Object>)]
+    pub findings: serde_json::Value,
+    pub rectification_due: Option<NaiveDate>,
+    /// `rectification_ordered`, `responded`, `rectified`, `not_rectified`
+    pub status: String,
+}
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct CampaignReport {
+    pub campaign: CampaignView,
+    pub grades: GradeCounts,
+    /// Declarations found non-compliant or with defects, with their findings.
+    pub findings: Vec<ReportItem>,
+    /// How to re-run the draw.
+    pub reproduction: String,
+}
+
+/// The campaign report: public once closed; before that only regulators of the jurisdiction.
+pub fn report(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -> ApiResult<CampaignReport> {
+    let c = load(conn, id)?;
+    if c.status != "closed" {
+        match actor {
+            Some(a) if covers_scope(a, &c.scope_division) => {}
+            Some(a) if matches!(a.role, Role::Regulator) => {
+                return Err(ApiError::forbidden("该抽查任务不在您的辖区内"));
+            }
+            _ => return Err(ApiError::not_found("抽查结果报告（任务关闭后公开）")),
+        }
+    }
+    let items = list_for_campaign(conn, id)?;
+    let mut grades = GradeCounts::default();
+    let mut findings = Vec::new();
+    for i in &items {
+        match i.grade.as_deref() {
+            Some("compliant") => grades.compliant += 1,
+            Some("compliant_with_defects") => grades.compliant_with_defects += 1,
+            Some("non_compliant") => grades.non_compliant += 1,
+            _ => grades.pending += 1,
+        }
+        match i.status.as_str() {
+            "rectified" => grades.rectified += 1,
+            "not_rectified" => grades.not_rectified += 1,
+            _ => {}
+        }
+        if matches!(i.grade.as_deref(), Some("compliant_with_defects" | "non_compliant")) {
+            findings.push(ReportItem {
+                declaration_id: i.declaration_id,
+                standard_number: i.standard_number.clone(),
+                standard_title: i.standard_title.clone(),
+                organization_name: i.organization_name.clone(),
+                uscc: i.uscc.clone(),
+                grade: i.grade.clone().unwrap_or_default(),
+                findings: i.findings.clone(),
+                rectification_due: i.rectification_due,
+                status: i.status.clone(),
+            });
+        }
+    }
+    let reproduction = format!(
+        "算法 {alg}：将符合条件的 {n} 条声明的 ID 按字符串升序排列（其 SHA-256 摘要为 {digest}），以种子“{seed}”的 UTF-8 字节的 SHA-256 作为 ChaCha20 密钥生成随机数流，依次做部分 Fisher-Yates 洗牌取前 {k} 条；再用同一随机数流打乱按升序排列的检查人员名单，第 i 条样本分配给第 i mod m 名检查人员。详见 stdreg 源码 src/domain/draw.rs。",
+        alg = c.algorithm.clone().unwrap_or_else(|| draw::ALGORITHM.into()),
+        n = c.eligible_count.unwrap_or(0),
+        digest = c.eligible_digest.clone().unwrap_or_default(),
+        seed = c.seed.clone().unwrap_or_default(),
+        k = c.sample_size.min(c.eligible_count.unwrap_or(0)),
+    );
+    Ok(CampaignReport { campaign: c.into(), grades, findings, reproduction })
+}
