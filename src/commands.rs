@@ -145,3 +145,38 @@ pub async fn holidays_import(settings: &Settings, file: &std::path::Path) -> any
     println!("loaded {n} calendar days");
     Ok(())
 }
+
+/// Writes a backup.
+pub async fn backup(settings: &Settings, dir: &std::path::Path) -> anyhow::Result<()> {
+    let (s, d) = (settings.clone(), dir.to_path_buf());
+    let m = blocking(move || crate::backup::backup(&s, &d)).await?;
+    println!(
+        "backup written to {}: {} tables, {} audit events (head {}), {} files, dump {} bytes",
+        dir.display(),
+        m.counts.len(),
+        m.audit_count,
+        m.audit_head,
+        m.files.len(),
+        m.dump_size
+    );
+    Ok(())
+}
+
+/// Restores a backup, then rebuilds the search index from the restored database.
+pub async fn restore(settings: &Settings, dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let (s, d) = (settings.clone(), dir.to_path_buf());
+    let m = blocking(move || crate::backup::restore(&s, &d, force)).await?;
+    println!(
+        "restored {} tables and {} files; audit chain verified ({} events, head {})",
+        m.counts.len(),
+        m.files.len(),
+        m.audit_count,
+        m.audit_head
+    );
+    let state = crate::startup::AppState::new(settings.clone())?;
+    match crate::search::reindex::reindex(&state, false).await {
+        Ok(r) => println!("search index rebuilt: {} declarations", r.documents),
+        Err(e) => anyhow::bail!("restored, but the search index could not be rebuilt ({e}); run `stdreg reindex` when Meilisearch is reachable"),
+    }
+    Ok(())
+}

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod commands;
 pub mod config;

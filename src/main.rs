@@ -32,6 +32,19 @@ enum Command {
     },
     /// Rebuild the search index from the database and swap it in without downtime.
     Reindex,
+    /// Write a consistent backup (database dump, files, manifest) into an empty folder.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty database and data folder, then reindex search.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace the contents of a non-empty database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Accounts.
     Admin {
         #[command(subcommand)]
@@ -94,6 +107,8 @@ fn main() -> ExitCode {
             Command::Worker => stdreg::worker::run_forever(AppState::new(settings)?).await,
             Command::Migrate => stdreg::commands::migrate(&settings).await,
             Command::Reindex => stdreg::commands::reindex(&settings).await,
+            Command::Backup { to } => stdreg::commands::backup(&settings, &to).await,
+            Command::Restore { from, force } => stdreg::commands::restore(&settings, &from, force).await,
             Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,
             Command::Catalog { command: CatalogCommand::Holidays { file } } => {
                 stdreg::commands::holidays_import(&settings, &file).await

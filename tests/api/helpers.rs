@@ -554,3 +554,8 @@ impl TestApp {
 pub fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// Search parameters from a query string, as the API parses them.
+pub fn search_params(qs: &str) -> stdreg::search::query::SearchParams {
+    stdreg::extract::parse_query(qs).expect("valid query string")
+}

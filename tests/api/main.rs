@@ -5,5 +5,6 @@ mod accounts;
 mod declarations;
 mod foundation;
 mod helpers;
+mod operations;
 mod search;
 mod supervision;
