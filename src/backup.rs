@@ -130,7 +130,9 @@ pub fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest> {
     let target = BlobStore::new(&dir.join("files"));
     let mut files = Vec::with_capacity(blobs.len());
     for (sha, size) in blobs {
-        let bytes = store.read(&sha).map_err(|e| anyhow::anyhow!("file {sha} is missing from {}: {e}", store.root().display()))?;
+        let bytes = store
+            .read(&sha)
+            .map_err(|e| anyhow::anyhow!("file {sha} is missing from {}: {e}", store.root().display()))?;
         let (got, _) = target.put(&bytes)?;
         if got != sha {
             anyhow::bail!("file {sha} in the store is corrupt (its content hashes to {got})");
@@ -201,11 +203,19 @@ pub fn restore(settings: &Settings, dir: &Path, force: bool) -> anyhow::Result<M
         anyhow::bail!("restored row counts differ from the manifest: {restored:?} vs {:?}", manifest.counts);
     }
     match crate::audit::verify(&mut conn)? {
-        crate::audit::Verification::Intact(head) if head.head_hash == manifest.audit_head && head.count == manifest.audit_count => {}
+        crate::audit::Verification::Intact(head)
+            if head.head_hash == manifest.audit_head && head.count == manifest.audit_count => {}
         crate::audit::Verification::Intact(head) => {
-            anyhow::bail!("restored audit head {} ({} events) differs from the manifest's {}", head.head_hash, head.count, manifest.audit_head)
+            anyhow::bail!(
+                "restored audit head {} ({} events) differs from the manifest's {}",
+                head.head_hash,
+                head.count,
+                manifest.audit_head
+            )
         }
-        crate::audit::Verification::Broken { seq, reason } => anyhow::bail!("restored audit chain is broken at event {seq}: {reason}"),
+        crate::audit::Verification::Broken { seq, reason } => {
+            anyhow::bail!("restored audit chain is broken at event {seq}: {reason}")
+        }
     }
     Ok(manifest)
 }

@@ -176,7 +176,23 @@ pub async fn restore(settings: &Settings, dir: &std::path::Path, force: bool) ->
     let state = crate::startup::AppState::new(settings.clone())?;
     match crate::search::reindex::reindex(&state, false).await {
         Ok(r) => println!("search index rebuilt: {} declarations", r.documents),
-        Err(e) => anyhow::bail!("restored, but the search index could not be rebuilt ({e}); run `stdreg reindex` when Meilisearch is reachable"),
+        Err(e) => anyhow::bail!(
+            "restored, but the search index could not be rebuilt ({e}); run `stdreg reindex` when Meilisearch is reachable"
+        ),
+    }
+    Ok(())
+}
+
+/// Asks the local server's `/healthz`.
+pub async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    let mut addr = settings.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+    let res = client.get(format!("http://{addr}/healthz")).send().await?;
+    if !res.status().is_success() {
+        anyhow::bail!("/healthz answered {}", res.status());
     }
     Ok(())
 }

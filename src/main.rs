@@ -32,6 +32,8 @@ enum Command {
     },
     /// Rebuild the search index from the database and swap it in without downtime.
     Reindex,
+    /// Exit 0 when the local server answers /healthz (container health checks).
+    Healthcheck,
     /// Write a consistent backup (database dump, files, manifest) into an empty folder.
     Backup {
         #[arg(long)]
@@ -107,6 +109,7 @@ fn main() -> ExitCode {
             Command::Worker => stdreg::worker::run_forever(AppState::new(settings)?).await,
             Command::Migrate => stdreg::commands::migrate(&settings).await,
             Command::Reindex => stdreg::commands::reindex(&settings).await,
+            Command::Healthcheck => stdreg::commands::healthcheck(&settings).await,
             Command::Backup { to } => stdreg::commands::backup(&settings, &to).await,
             Command::Restore { from, force } => stdreg::commands::restore(&settings, &from, force).await,
             Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,

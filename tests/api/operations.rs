@@ -62,11 +62,17 @@ async fn backup_and_restore_drill() {
     // data: declarations with versions and a full text, a withdrawn one, a campaign with a result
     let org = app.enterprise("500103").await;
     let d1 = published(&app, &org, "Q/BAK 001-2024").await;
-    app.post(&format!("/api/v1/declarations/{d1}/revisions"), Some(&org.admin.token), json!({})).await.assert_status(201);
-    app.put_bytes(&format!("/api/v1/declarations/{d1}/full-text"), Some(&org.admin.token), "application/pdf", pdf()).await.assert_status(200);
+    app.post(&format!("/api/v1/declarations/{d1}/revisions"), Some(&org.admin.token), json!({}))
+        .await
+        .assert_status(201);
+    app.put_bytes(&format!("/api/v1/declarations/{d1}/full-text"), Some(&org.admin.token), "application/pdf", pdf())
+        .await
+        .assert_status(200);
     publish(&app, &org, &d1).await;
     let d2 = published(&app, &org, "Q/BAK 002-2024").await;
-    app.post(&format!("/api/v1/declarations/{d2}/withdraw"), Some(&org.admin.token), json!({"reason": "停产"})).await.assert_status(200);
+    app.post(&format!("/api/v1/declarations/{d2}/withdraw"), Some(&org.admin.token), json!({"reason": "停产"}))
+        .await
+        .assert_status(200);
     create(&app, &org, q_declaration("Q/BAK 003-2024")).await;
     let r = app.regulator("500103").await;
     let c = app
@@ -75,21 +81,29 @@ async fn backup_and_restore_drill() {
     c.assert_status(201);
     let drawn = app.post(&format!("/api/v1/campaigns/{}/draw", c.id()), Some(&r.token), json!({})).await;
     let iid = drawn.body["inspections"][0]["id"].as_str().expect("inspection").to_string();
-    app.post(&format!("/api/v1/inspections/{iid}/result"), Some(&r.token), json!({"grade": "compliant"})).await.assert_status(200);
+    app.post(&format!("/api/v1/inspections/{iid}/result"), Some(&r.token), json!({"grade": "compliant"}))
+        .await
+        .assert_status(200);
     app.drain_outbox().await;
     let queries = ["q=BAK", &format!("q={}", enc("锂离子蓄电池")), "status=all", "flagged=true"];
     let mut before = Vec::new();
     for q in queries {
-        before.push(app.search(q).await["items"].as_array().expect("items").iter().map(|i| i["id"].clone()).collect::<Vec<_>>());
+        before.push(
+            app.search(q).await["items"].as_array().expect("items").iter().map(|i| i["id"].clone()).collect::<Vec<_>>(),
+        );
     }
     let source_counts = table_counts(&db_url(&app.db_name));
 
     // back up
     let dir = env().tmp.join(format!("backup-{}", uuid::Uuid::new_v4().simple()));
     let data_dir = app.state.settings.data_dir.display().to_string();
-    let (ok, out) = stdreg(&["backup", "--to", &dir.display().to_string()], &[("STDREG_DATABASE_URL", db_url(&app.db_name)), ("STDREG_DATA_DIR", data_dir.clone())]);
+    let (ok, out) = stdreg(
+        &["backup", "--to", &dir.display().to_string()],
+        &[("STDREG_DATABASE_URL", db_url(&app.db_name)), ("STDREG_DATA_DIR", data_dir.clone())],
+    );
     assert!(ok, "{out}");
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("json");
     assert_eq!(manifest["files"].as_array().map(Vec::len), Some(1));
     assert_eq!(manifest["counts"]["declarations"], 3);
     let head_before = {
@@ -114,7 +128,10 @@ async fn backup_and_restore_drill() {
     assert!(out.contains("audit chain verified"), "{out}");
     assert_eq!(table_counts(&db_url(&target)), source_counts, "every table's count matches");
     let mut restored_db = diesel::pg::PgConnection::establish(&db_url(&target)).expect("connect");
-    assert_eq!(stdreg::audit::verify(&mut restored_db).expect("verify"), stdreg::audit::Verification::Intact(head_before.clone()));
+    assert_eq!(
+        stdreg::audit::verify(&mut restored_db).expect("verify"),
+        stdreg::audit::Verification::Intact(head_before.clone())
+    );
     drop(restored_db);
     // the full text came back, byte for byte
     let sha = manifest["files"][0]["sha256"].as_str().expect("sha");
@@ -131,7 +148,8 @@ async fn backup_and_restore_drill() {
             ("STDREG_JWT_SECRET".into(), env().jwt_secret.clone()),
             ("STDREG_COMPLAINT_KEYS".into(), env().complaint_keys.clone()),
         ];
-        stdreg::config::Settings::from_sources(&stdreg::config::Sources::collect(None, v).expect("sources")).expect("settings")
+        stdreg::config::Settings::from_sources(&stdreg::config::Sources::collect(None, v).expect("sources"))
+            .expect("settings")
     })
     .expect("search");
     let restored_app_state = {
@@ -160,4 +178,87 @@ async fn backup_and_restore_drill() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&target_data);
     assert!(Path::new(&data_dir).exists());
+}
+
+fn known_vars() -> std::collections::BTreeSet<String> {
+    stdreg::config::KEYS.iter().map(|k| format!("STDREG_{}", k.name.to_ascii_uppercase())).collect()
+}
+
+/// Every `STDREG_*` word in a text.
+fn stdreg_vars(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = text[i..].find("STDREG_") {
+        let start = i + pos;
+        let mut end = start + "STDREG_".len();
+        while end < bytes.len()
+            && (bytes[end].is_ascii_uppercase() || bytes[end].is_ascii_digit() || bytes[end] == b'_')
+        {
+            end += 1;
+        }
+        if end > start + "STDREG_".len() {
+            out.insert(text[start..end].to_string());
+        }
+        i = end;
+    }
+    out
+}
+
+fn deploy_file(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(name)).expect("deploy file")
+}
+
+#[test]
+fn env_example_lists_exactly_the_configuration_keys() {
+    let text = deploy_file("env.example");
+    let listed: std::collections::BTreeSet<String> = text
+        .lines()
+        .filter(|l| l.starts_with("STDREG_"))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
+        .collect();
+    assert_eq!(listed, known_vars());
+    // each is explained by a comment line right above it
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("STDREG_") {
+            assert!(i > 0 && lines[i - 1].starts_with("# "), "{l} has no comment");
+        }
+    }
+}
+
+#[test]
+fn compose_dockerfile_and_units_name_only_variables_the_code_reads() {
+    let mut known = known_vars();
+    known.insert("STDREG_CONFIG".into()); // read by the command line (--config)
+    let compose = deploy_file("compose.yaml");
+    let docs = yaml_rust2::YamlLoader::load_from_str(&compose).expect("compose.yaml is valid YAML");
+    let services = &docs[0]["services"];
+    for s in ["postgres", "meilisearch", "migrate", "serve", "worker"] {
+        assert!(!services[s].is_badvalue(), "compose lacks the {s} service");
+        assert!(!services[s]["image"].is_badvalue(), "{s} has no image");
+    }
+    assert_eq!(services["migrate"]["command"][0].as_str(), Some("migrate"));
+    assert_eq!(services["worker"]["command"][0].as_str(), Some("worker"));
+    assert!(!services["serve"]["healthcheck"].is_badvalue() && !services["postgres"]["healthcheck"].is_badvalue());
+    for v in ["pgdata", "meilidata", "files"] {
+        assert!(!docs[0]["volumes"][v].is_badvalue(), "named volume {v}");
+    }
+    for (name, text) in [
+        ("compose.yaml", compose.clone()),
+        ("Dockerfile", deploy_file("Dockerfile")),
+        ("systemd/stdreg-serve.service", deploy_file("systemd/stdreg-serve.service")),
+        ("systemd/stdreg-worker.service", deploy_file("systemd/stdreg-worker.service")),
+        ("nginx.conf", deploy_file("nginx.conf")),
+        (
+            "README (configuration table)",
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("readme"),
+        ),
+    ] {
+        for v in stdreg_vars(&text) {
+            assert!(known.contains(&v), "{name} names {v}, which the code does not read");
+        }
+    }
+    let dockerfile = deploy_file("Dockerfile");
+    assert!(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("USER stdreg"));
 }
