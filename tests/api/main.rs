@@ -2,7 +2,10 @@
 //! search index (see helpers.rs) and talks HTTP to the real application.
 
 mod accounts;
+mod audit;
 mod declarations;
+mod export;
 mod foundation;
 mod helpers;
 mod search;
+mod stats;
