@@ -217,55 +217,106 @@ pub fn append_many(conn: &mut PgConnection, at: DateTime<Utc>, events: &[NewEven
     Ok(())
 }
 
-/// The chain's length and head hash.
+/// The chain's length and head hash. Outsiders who record it over time can tell whether the log
+/// was rewritten: a later head must extend the chain they pinned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Head {
+    /// Number of events (the `seq` of the newest one).
     pub count: i64,
+    /// Hex sha256 of the newest event (64 zeros while the log is empty).
     pub head_hash: String,
 }
 
 pub fn head(conn: &mut PgConnection) -> QueryResult<Head> {
-    let (seq, hash): (i64, String) = audit_head::table.select((audit_head::seq, audit_head::hash)).first(conn)?;
-    Ok(Head { count: seq, head_hash: hash })
+    head_opt(conn)?.ok_or(diesel::result::Error::NotFound)
+}
+
+fn head_opt(conn: &mut PgConnection) -> QueryResult<Option<Head>> {
+    let row: Option<(i64, String)> =
+        audit_head::table.select((audit_head::seq, audit_head::hash)).first(conn).optional()?;
+    Ok(row.map(|(seq, hash)| Head { count: seq, head_hash: hash }))
 }
 
 /// Result of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Verification {
     Intact(Head),
-    Broken { seq: i64, reason: String },
+    /// `seq` names the first event whose link is broken; `intact` events before it check out.
+    Broken {
+        seq: i64,
+        intact: i64,
+        reason: String,
+    },
 }
 
-/// Recomputes the chain from the first event and names the first broken link: an altered event
-/// (hash mismatch), a deleted one (gap or wrong prev_hash), an inserted one (wrong prev_hash), or a
-/// tail that does not reach the recorded head.
+/// Recomputes the chain from its first row and names the first broken link:
+/// - an altered event: its content no longer matches its hash;
+/// - a deleted event: a gap in `seq` (or, with renumbering, a `prev_hash` that no longer matches);
+/// - an inserted event: a `seq` outside 1..=head (before the first or beyond the recorded head), or
+///   a `prev_hash`/hash that does not fit where it was put;
+/// - events removed from the end, or a last event rewritten with a recomputed hash: the walk does
+///   not arrive at the recorded head.
+///
+/// The walk reads one snapshot (a read-only repeatable-read transaction), so events appended while
+/// it runs are neither half-seen nor mistaken for tampering. Must be called outside a transaction.
 pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
-    let recorded = head(conn)?;
-    let mut prev_hash = "0".repeat(64);
+    conn.build_transaction().read_only().repeatable_read().run(walk)
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn broken(seq: i64, reason: impl Into<String>) -> Verification {
+    Verification::Broken { seq, intact: (seq - 1).max(0), reason: reason.into() }
+}
+
+fn walk(conn: &mut PgConnection) -> QueryResult<Verification> {
+    let Some(recorded) = head_opt(conn)? else {
+        let first: Option<i64> =
+            audit_events::table.select(audit_events::seq).order(audit_events::seq).first(conn).optional()?;
+        return Ok(broken(first.unwrap_or(1), "the recorded head (table audit_head) is missing"));
+    };
+    let mut prev_hash = GENESIS.to_string();
     let mut expected_seq = 1i64;
-    let mut after = 0i64;
+    let mut after: Option<i64> = None;
     loop {
-        let batch: Vec<AuditEvent> = audit_events::table
-            .filter(audit_events::seq.gt(after))
-            .order(audit_events::seq.asc())
-            .limit(5000)
-            .select(AuditEvent::as_select())
-            .load(conn)?;
+        let mut q = audit_events::table.order(audit_events::seq.asc()).limit(5000).into_boxed();
+        if let Some(a) = after {
+            q = q.filter(audit_events::seq.gt(a));
+        }
+        let batch: Vec<AuditEvent> = q.select(AuditEvent::as_select()).load(conn)?;
         if batch.is_empty() {
             break;
         }
         for ev in &batch {
-            if ev.seq != expected_seq {
-                return Ok(Verification::Broken {
-                    seq: expected_seq,
-                    reason: format!("event {expected_seq} is missing (next present is {})", ev.seq),
-                });
+            if ev.seq < expected_seq {
+                return Ok(broken(
+                    ev.seq,
+                    format!("event {} lies before the first event of the chain (it was inserted)", ev.seq),
+                ));
+            }
+            if ev.seq > expected_seq {
+                return Ok(broken(
+                    expected_seq,
+                    format!("event {expected_seq} is missing (deleted); the next event present is {}", ev.seq),
+                ));
+            }
+            if ev.seq > recorded.count {
+                return Ok(broken(
+                    ev.seq,
+                    format!(
+                        "event {} lies beyond the recorded head (event {}): it was inserted outside the audit writer",
+                        ev.seq, recorded.count
+                    ),
+                ));
             }
             if ev.prev_hash != prev_hash {
-                return Ok(Verification::Broken {
-                    seq: ev.seq,
-                    reason: "prev_hash does not match the previous event's hash (an event was inserted or removed before it)".into(),
-                });
+                return Ok(broken(
+                    ev.seq,
+                    format!(
+                        "prev_hash of event {} does not match the hash of the event before it (an event was inserted, removed or rewritten with a recomputed hash just before it)",
+                        ev.seq
+                    ),
+                ));
             }
             let computed = event_hash(
                 &ev.prev_hash,
@@ -280,25 +331,36 @@ pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
                 &ev.summary,
             );
             if computed != ev.hash {
-                return Ok(Verification::Broken {
-                    seq: ev.seq,
-                    reason: "content does not match its hash (the event was altered)".into(),
-                });
+                return Ok(broken(
+                    ev.seq,
+                    format!("the content of event {} does not match its hash (the event was altered)", ev.seq),
+                ));
             }
             prev_hash = ev.hash.clone();
             expected_seq += 1;
         }
-        after = batch.last().map(|e| e.seq).unwrap_or(after);
+        after = batch.last().map(|e| e.seq);
     }
     let count = expected_seq - 1;
-    if count != recorded.count || prev_hash != recorded.head_hash {
-        return Ok(Verification::Broken {
-            seq: count + 1,
-            reason: format!(
-                "the chain ends at event {count} but the recorded head is event {} (events were removed from the end, or the head was altered)",
+    if count < recorded.count {
+        return Ok(broken(
+            count + 1,
+            format!(
+                "events {} to {} are missing: the chain ends at event {count} but the recorded head is event {} (events were deleted from the end)",
+                count + 1,
+                recorded.count,
                 recorded.count
             ),
-        });
+        ));
+    }
+    if prev_hash != recorded.head_hash {
+        // count == recorded.count here: the walk reached the head's seq with another hash.
+        return Ok(broken(
+            count.max(1),
+            format!(
+                "event {count} does not end in the recorded head hash (it was rewritten with a recomputed hash, or the head was altered)"
+            ),
+        ));
     }
     Ok(Verification::Intact(recorded))
 }

@@ -213,7 +213,7 @@ pub fn restore(settings: &Settings, dir: &Path, force: bool) -> anyhow::Result<M
                 manifest.audit_head
             )
         }
-        crate::audit::Verification::Broken { seq, reason } => {
+        crate::audit::Verification::Broken { seq, reason, .. } => {
             anyhow::bail!("restored audit chain is broken at event {seq}: {reason}")
         }
     }

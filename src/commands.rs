@@ -196,3 +196,20 @@ pub async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Walks the audit hash chain. Intact: prints the count and head hash. Broken: an error naming the
+/// first broken event (the process exits non-zero).
+pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+    let s = settings.clone();
+    let result = blocking(move || Ok(crate::audit::verify(&mut connect(&s)?)?)).await?;
+    match result {
+        crate::audit::Verification::Intact(head) => {
+            println!("audit chain intact: {} events", head.count);
+            println!("head hash: {}", head.head_hash);
+            Ok(())
+        }
+        crate::audit::Verification::Broken { seq, intact, reason } => {
+            anyhow::bail!("audit chain broken at event {seq}: {reason} ({intact} events before it verify)")
+        }
+    }
+}

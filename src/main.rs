@@ -52,6 +52,18 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; print the count and head hash, or name the first broken event and
+    /// exit non-zero.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +128,7 @@ fn main() -> ExitCode {
             Command::Catalog { command: CatalogCommand::Holidays { file } } => {
                 stdreg::commands::holidays_import(&settings, &file).await
             }
+            Command::Audit { command: AuditCommand::Verify } => stdreg::commands::audit_verify(&settings).await,
             Command::Admin {
                 command: AdminCommand::CreateUser { email, password_stdin: _, name, role, jurisdiction },
             } => {

@@ -62,6 +62,9 @@ impl AppState {
         (name = "declarations", description = "self-declared standards: declare, publish, revise, withdraw, versions"),
         (name = "search", description = "public full-text search"),
         (name = "supervision", description = "spot-check campaigns, inspections, flags"),
+        (name = "audit", description = "the tamper-evident audit log: events and the public chain head"),
+        (name = "statistics", description = "public statistics and progress against the plan targets"),
+        (name = "open data", description = "streaming export of published declarations"),
     )
 )]
 pub struct ApiDoc;

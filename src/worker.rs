@@ -1,7 +1,7 @@
 //! Background work: the outbox loop that keeps the search index in step with the database, and the
 //! scheduled jobs. Runs inside `serve` and as `stdreg worker`; safe with many instances.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::startup::AppState;
 
@@ -16,13 +16,30 @@ pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// How often the statistics deltas are folded into the counters.
+const FOLD_STATS_EVERY: Duration = Duration::from_secs(10);
+
+/// Folds pending statistics deltas (`services::stats`); a failure is logged and retried next time.
+async fn fold_stats(state: &AppState) {
+    match crate::db::run(&state.pool, |conn| Ok(crate::services::stats::fold_all(conn)?)).await {
+        Ok(n) if n > 0 => tracing::debug!(deltas = n, "statistics deltas folded"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "folding statistics deltas failed"),
+    }
+}
+
 /// Runs until the process ends.
 pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
     let mut backoff = Duration::ZERO;
-    let mut last_jobs: Option<std::time::Instant> = None;
+    let mut last_jobs: Option<Instant> = None;
+    let mut last_fold: Option<Instant> = None;
     loop {
+        if last_fold.is_none_or(|t| t.elapsed() >= FOLD_STATS_EVERY) {
+            fold_stats(&state).await;
+            last_fold = Some(Instant::now());
+        }
         if last_jobs.is_none_or(|t| t.elapsed() >= JOBS_EVERY) {
-            last_jobs = Some(std::time::Instant::now());
+            last_jobs = Some(Instant::now());
             match run_jobs(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(flagged = n, "rectifications marked overdue"),

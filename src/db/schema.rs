@@ -110,6 +110,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    declaration_stat_deltas (id) {
+        id -> Int8,
+        dimension -> Text,
+        key -> Text,
+        n -> Int8,
+    }
+}
+
+diesel::table! {
+    declaration_stats (dimension, key) {
+        dimension -> Text,
+        key -> Text,
+        n -> Int8,
+    }
+}
+
+diesel::table! {
     declaration_versions (id) {
         id -> Uuid,
         declaration_id -> Uuid,
@@ -384,6 +401,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     catalog_standards,
     ccs_codes,
+    declaration_stat_deltas,
+    declaration_stats,
     declaration_versions,
     declarations,
     district_groups,

@@ -2,10 +2,13 @@
 //! call the services; no SQL here.
 
 pub mod accounts;
+pub mod audit;
 pub mod declarations;
+pub mod export;
 pub mod flags;
 pub mod ops;
 pub mod search;
+pub mod stats;
 pub mod supervision;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -54,6 +57,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(supervision::respond)
         .service(supervision::close_inspection)
         .service(search::search)
+        .service(audit::list_audit_events)
+        .service(audit::audit_head)
+        .service(stats::stats_overview)
+        .service(stats::stats_plan)
+        .service(export::export_declarations)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)
         .service(crate::reference::routes::search_standards);

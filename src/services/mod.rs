@@ -1,7 +1,10 @@
 //! Use cases, one module per aggregate. Each function runs inside the caller's transaction.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod calendar;
 pub mod declarations;
+pub mod export;
 pub mod flags;
+pub mod stats;
 pub mod supervision;

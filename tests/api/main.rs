@@ -2,9 +2,12 @@
 //! search index (see helpers.rs) and talks HTTP to the real application.
 
 mod accounts;
+mod audit;
 mod declarations;
+mod export;
 mod foundation;
 mod helpers;
 mod operations;
 mod search;
+mod stats;
 mod supervision;

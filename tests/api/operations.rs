@@ -133,6 +133,8 @@ async fn backup_and_restore_drill() {
         stdreg::audit::Verification::Intact(head_before.clone())
     );
     drop(restored_db);
+    let (ok, out) = stdreg(&["audit", "verify"], &vars);
+    assert!(ok && out.contains(&head_before.head_hash), "{out}");
     // the full text came back, byte for byte
     let sha = manifest["files"][0]["sha256"].as_str().expect("sha");
     let restored = stdreg::files::BlobStore::new(&target_data).read(sha).expect("file");

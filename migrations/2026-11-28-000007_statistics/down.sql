@@ -1,0 +1,10 @@
+DROP INDEX audit_events_division_prefix_idx;
+DROP TRIGGER declaration_stats_delete ON declarations;
+DROP TRIGGER declaration_stats_update ON declarations;
+DROP TRIGGER declaration_stats_insert ON declarations;
+DROP FUNCTION declaration_stats_deleted();
+DROP FUNCTION declaration_stats_updated();
+DROP FUNCTION declaration_stats_inserted();
+DROP FUNCTION declaration_stat_keys(TEXT, TEXT, TEXT, TEXT, TEXT, INTEGER, TIMESTAMPTZ);
+DROP TABLE declaration_stat_deltas;
+DROP TABLE declaration_stats;
