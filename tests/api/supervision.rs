@@ -347,6 +347,19 @@ async fn from_draw_to_rectified_and_to_abolished_publicly_and_in_search() {
     assert_eq!(report.body["grades"]["not_rectified"], 1);
     assert_eq!(report.body["findings"].as_array().map(Vec::len), Some(2));
     assert!(report.body["reproduction"].as_str().is_some_and(|t| t.contains("ChaCha20") && t.contains("full")));
+
+    // the statistics count the campaign and its grades
+    let stats = app.get("/api/v1/stats/overview", None).await;
+    stats.assert_status(200);
+    let c = &stats.body["campaigns"];
+    assert_eq!(c["by_status"]["closed"], 1);
+    assert_eq!(c["inspections"], 2);
+    assert_eq!(c["by_grade"]["non_compliant"], 1);
+    assert_eq!(c["by_grade"]["compliant_with_defects"], 1);
+    assert_eq!(c["by_grade"]["compliant"], 0);
+    assert_eq!(c["pass_rate"], 0.0);
+    assert_eq!(c["rectified"], 1);
+    assert_eq!(c["not_rectified"], 1);
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {

@@ -18,6 +18,25 @@ pub struct Overview {
     /// When the figures were read (they are exact at that moment).
     pub as_of: DateTime<Utc>,
     pub declarations: DeclarationStats,
+    pub campaigns: CampaignStats,
+}
+
+/// Spot-check campaigns and their results. Counted with plain SQL aggregates: a bureau runs tens of
+/// campaigns a year, so these tables stay small.
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct CampaignStats {
+    /// Campaigns by state: `planned`, `drawn`, `closed`.
+    pub by_status: BTreeMap<String, i64>,
+    /// Inspections drawn so far.
+    pub inspections: i64,
+    /// Inspections by result grade: `compliant`, `compliant_with_defects`, `non_compliant`, and
+    /// `pending` (no result yet).
+    pub by_grade: BTreeMap<String, i64>,
+    /// Share of graded inspections found compliant (符合), 0-100; null before any result.
+    pub pass_rate: Option<f64>,
+    /// Rectifications closed as `rectified` and `not_rectified`.
+    pub rectified: i64,
+    pub not_rectified: i64,
 }
 
 /// Published declarations. `by_status` and `by_month` count every declaration ever published (in
@@ -80,7 +99,7 @@ const DIMENSIONS: [&str; 6] = ["status", "first_month", "kind", "standard_type",
 
 /// Every section of the overview.
 pub fn overview(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Overview> {
-    Ok(Overview { as_of: now, declarations: declaration_stats(conn)? })
+    Ok(Overview { as_of: now, declarations: declaration_stats(conn)?, campaigns: campaign_stats(conn)? })
 }
 
 /// A map holding every known key (zero when absent) plus any other key the counters have.
@@ -193,4 +212,29 @@ fn sections(conn: &mut PgConnection, counts: &HashMap<String, i64>) -> QueryResu
         .collect();
     v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.section.cmp(&b.section)));
     Ok(v)
+}
+
+pub fn campaign_stats(conn: &mut PgConnection) -> QueryResult<CampaignStats> {
+    use crate::db::schema::{campaigns, inspections};
+    let by_status: Vec<(String, i64)> =
+        campaigns::table.group_by(campaigns::status).select((campaigns::status, diesel::dsl::count_star())).load(conn)?;
+    let by_grade_rows: Vec<(Option<String>, i64)> =
+        inspections::table.group_by(inspections::grade).select((inspections::grade, diesel::dsl::count_star())).load(conn)?;
+    let by_inspection_status: Vec<(String, i64)> =
+        inspections::table.group_by(inspections::status).select((inspections::status, diesel::dsl::count_star())).load(conn)?;
+    let mut by_grade = with_known_keys(HashMap::new(), &["compliant", "compliant_with_defects", "non_compliant", "pending"]);
+    for (grade, n) in by_grade_rows {
+        *by_grade.entry(grade.unwrap_or_else(|| "pending".into())).or_default() += n;
+    }
+    let graded: i64 = by_grade.iter().filter(|(k, _)| k.as_str() != "pending").map(|(_, n)| n).sum();
+    let compliant = by_grade.get("compliant").copied().unwrap_or(0);
+    let status = |s: &str| by_inspection_status.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
+    Ok(CampaignStats {
+        by_status: with_known_keys(by_status.into_iter().collect(), &["planned", "drawn", "closed"]),
+        inspections: by_grade.values().sum(),
+        pass_rate: (graded > 0).then(|| (compliant as f64) * 100.0 / graded as f64),
+        by_grade,
+        rectified: status("rectified"),
+        not_rectified: status("not_rectified"),
+    })
 }
