@@ -62,6 +62,7 @@ impl AppState {
         (name = "declarations", description = "self-declared standards: declare, publish, revise, withdraw, versions"),
         (name = "search", description = "public full-text search"),
         (name = "supervision", description = "spot-check campaigns, inspections, flags"),
+        (name = "complaints", description = "complaints from the public: filing, tracking, routing, handling within legal time limits"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! call the services; no SQL here.
 
 pub mod accounts;
+pub mod complaints;
 pub mod declarations;
 pub mod flags;
 pub mod ops;
@@ -41,6 +42,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(flags::raise_flag)
         .service(flags::resolve_flag)
         .service(flags::list_flags)
+        .service(complaints::file_complaint)
+        .service(complaints::track_complaint)
+        .service(complaints::add_attachment)
+        .service(complaints::list_complaints)
+        .service(complaints::get_complaint)
+        .service(complaints::accept_complaint)
+        .service(complaints::reject_complaint)
+        .service(complaints::assign_complaint)
+        .service(complaints::extend_complaint)
+        .service(complaints::conclude_complaint)
+        .service(complaints::route_complaint)
+        .service(complaints::reveal_complainant)
+        .service(complaints::get_attachment)
         .service(search::search)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)

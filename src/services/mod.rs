@@ -2,5 +2,6 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod complaints;
 pub mod declarations;
 pub mod flags;
