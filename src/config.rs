@@ -49,6 +49,10 @@ pub const KEYS: &[Key] = &[
         "complaint_keys",
         "complainant encryption keys, id:base64(32 bytes)[,id:base64...]; the last one encrypts (required)",
     ),
+    key(
+        "complaint_rate_limit",
+        "complaints accepted per client IP in 10 minutes, shared by every instance; more answer 429 (default 5)",
+    ),
     key("data_dir", "folder for full texts and attachments (default ./data)"),
     key("log_format", "human or json (default human)"),
     key("log_level", "tracing filter, e.g. info or stdreg=debug,info (default info)"),
@@ -57,6 +61,9 @@ pub const KEYS: &[Key] = &[
     key("worker_poll_ms", "outbox poll interval when idle (default 200)"),
     key("trust_forwarded_for", "take the client IP from X-Forwarded-For (only behind a trusted proxy; default false)"),
 ];
+
+/// The window of `complaint_rate_limit`.
+pub const COMPLAINT_RATE_WINDOW: Duration = Duration::from_secs(600);
 
 /// Validated settings. Built once by [`Settings::load`].
 #[derive(Clone, Debug)]
@@ -74,6 +81,8 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub complaint_keys: ComplaintKeys,
+    /// Complaints accepted per client IP per [`COMPLAINT_RATE_WINDOW`].
+    pub complaint_rate_limit: u32,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -255,6 +264,10 @@ impl Settings {
         }
         let complaint_keys =
             ComplaintKeys::parse(required(src, "complaint_keys")?).map_err(|e| invalid("complaint_keys", e))?;
+        let complaint_rate_limit: u32 = parse_or(src, "complaint_rate_limit", 5)?;
+        if complaint_rate_limit == 0 {
+            return Err(invalid("complaint_rate_limit", "must be at least 1"));
+        }
         let listen = parse_or(src, "listen", SocketAddr::from(([127, 0, 0, 1], 8080)))?;
         let log_format = match src.get("log_format").unwrap_or("human") {
             "human" => LogFormat::Human,
@@ -286,6 +299,7 @@ impl Settings {
             access_token_ttl: Duration::from_secs(parse_or(src, "access_token_ttl_secs", 900)?),
             refresh_token_ttl: Duration::from_secs(parse_or::<u64>(src, "refresh_token_ttl_days", 30)? * 86_400),
             complaint_keys,
+            complaint_rate_limit,
             data_dir: PathBuf::from(src.get("data_dir").unwrap_or("./data")),
             log_format,
             log_level: src.get("log_level").unwrap_or("info").to_string(),

@@ -58,3 +58,41 @@ impl BlobStore {
 pub fn is_pdf(bytes: &[u8]) -> bool {
     bytes.len() > 8 && bytes.starts_with(b"%PDF-")
 }
+
+/// The media type of a complaint attachment, recognised by its content (magic bytes): JPEG, PNG,
+/// GIF, WebP or PDF; `None` for anything else.
+pub fn sniff_evidence(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() < 12 {
+        return None;
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if is_pdf(bytes) {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_recognised_by_content() {
+        assert_eq!(sniff_evidence(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        assert_eq!(sniff_evidence(b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01"), Some("image/jpeg"));
+        assert_eq!(sniff_evidence(b"GIF89a\x01\0\x01\0\0\0"), Some("image/gif"));
+        assert_eq!(sniff_evidence(b"RIFF\x24\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_evidence(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3"), Some("application/pdf"));
+        assert_eq!(sniff_evidence(b"<html><script>alert(1)</script>"), None);
+        assert_eq!(sniff_evidence(b"MZ\x90\0\x03\0\0\0\x04\0\0\0"), None);
+        assert_eq!(sniff_evidence(b"\x89PNG"), None);
+    }
+}

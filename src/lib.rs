@@ -16,6 +16,7 @@ pub mod backup;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;

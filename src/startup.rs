@@ -65,6 +65,7 @@ impl AppState {
         (name = "audit", description = "the tamper-evident audit log: events and the public chain head"),
         (name = "statistics", description = "public statistics and progress against the plan targets"),
         (name = "open data", description = "streaming export of published declarations"),
+        (name = "complaints", description = "complaints from the public: filing, tracking, routing, handling within legal time limits"),
     )
 )]
 pub struct ApiDoc;

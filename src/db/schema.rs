@@ -110,6 +110,85 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaint_attachments (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        sha256 -> Text,
+        content_type -> Text,
+        size -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    complaint_complainants (complaint_id) {
+        complaint_id -> Uuid,
+        key_id -> Text,
+        name -> Bytea,
+        name_nonce -> Bytea,
+        phone -> Nullable<Bytea>,
+        phone_nonce -> Nullable<Bytea>,
+        email -> Nullable<Bytea>,
+        email_nonce -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    complaint_throttle (key) {
+        key -> Text,
+        window_start -> Timestamptz,
+        count -> Int4,
+    }
+}
+
+diesel::table! {
+    complaint_updates (id) {
+        id -> Int8,
+        complaint_id -> Uuid,
+        at -> Timestamptz,
+        event -> Text,
+        status -> Text,
+        public_reply -> Nullable<Text>,
+        note -> Nullable<Text>,
+        actor_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Uuid,
+        tracking_code -> Text,
+        access_key_hash -> Text,
+        category -> Text,
+        description -> Text,
+        target_declaration_id -> Nullable<Uuid>,
+        target_uscc -> Nullable<Text>,
+        target_organization_name -> Nullable<Text>,
+        target_standard_number -> Nullable<Text>,
+        organization_id -> Nullable<Uuid>,
+        declaration_id -> Nullable<Uuid>,
+        division_code -> Nullable<Text>,
+        status -> Text,
+        received_at -> Timestamptz,
+        acceptance_due -> Date,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_on -> Nullable<Date>,
+        conclusion_due -> Nullable<Date>,
+        rejected_at -> Nullable<Timestamptz>,
+        rejection_reason -> Nullable<Text>,
+        assignee_id -> Nullable<Uuid>,
+        assigned_at -> Nullable<Timestamptz>,
+        extended_at -> Nullable<Timestamptz>,
+        extension_reason -> Nullable<Text>,
+        concluded_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        public_reply -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     declaration_stat_deltas (id) {
         id -> Int8,
         dimension -> Text,
@@ -379,9 +458,18 @@ diesel::table! {
 diesel::joinable!(api_tokens -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(campaigns -> users (created_by));
+diesel::joinable!(complaint_attachments -> blobs (sha256));
+diesel::joinable!(complaint_attachments -> complaints (complaint_id));
+diesel::joinable!(complaint_complainants -> complaints (complaint_id));
+diesel::joinable!(complaint_updates -> complaints (complaint_id));
+diesel::joinable!(complaint_updates -> users (actor_id));
+diesel::joinable!(complaints -> declarations (declaration_id));
+diesel::joinable!(complaints -> organizations (organization_id));
+diesel::joinable!(complaints -> users (assignee_id));
 diesel::joinable!(declaration_versions -> declarations (declaration_id));
 diesel::joinable!(declarations -> organizations (organization_id));
 diesel::joinable!(flags -> campaigns (campaign_id));
+diesel::joinable!(flags -> complaints (complaint_id));
 diesel::joinable!(flags -> declarations (declaration_id));
 diesel::joinable!(flags -> inspections (inspection_id));
 diesel::joinable!(inspections -> campaigns (campaign_id));
@@ -401,6 +489,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     catalog_standards,
     ccs_codes,
+    complaint_attachments,
+    complaint_complainants,
+    complaint_throttle,
+    complaint_updates,
+    complaints,
     declaration_stat_deltas,
     declaration_stats,
     declaration_versions,

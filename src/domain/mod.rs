@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no actix, no diesel.
 
 pub mod codes;
+pub mod complaint;
 pub mod declaration;
 pub mod diff;
 pub mod draw;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod complaints;
 pub mod declarations;
 pub mod export;
 pub mod flags;
@@ -56,6 +57,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(supervision::record_result)
         .service(supervision::respond)
         .service(supervision::close_inspection)
+        .service(complaints::file_complaint)
+        .service(complaints::track_complaint)
+        .service(complaints::add_attachment)
+        .service(complaints::list_complaints)
+        .service(complaints::get_complaint)
+        .service(complaints::accept_complaint)
+        .service(complaints::reject_complaint)
+        .service(complaints::assign_complaint)
+        .service(complaints::extend_complaint)
+        .service(complaints::conclude_complaint)
+        .service(complaints::route_complaint)
+        .service(complaints::reveal_complainant)
+        .service(complaints::get_attachment)
         .service(search::search)
         .service(audit::list_audit_events)
         .service(audit::audit_head)

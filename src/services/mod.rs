@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod calendar;
+pub mod complaints;
 pub mod declarations;
 pub mod export;
 pub mod flags;

@@ -203,6 +203,8 @@ impl TestApp {
             ("STDREG_DATA_DIR".into(), data_dir.display().to_string()),
             ("STDREG_RUN_WORKERS".into(), "false".into()),
             ("STDREG_DATABASE_POOL_SIZE".into(), "6".into()),
+            // Every request comes from 127.0.0.1; the rate-limit test sets its own limit.
+            ("STDREG_COMPLAINT_RATE_LIMIT".into(), "1000".into()),
             ("STDREG_LOG_LEVEL".into(), std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into())),
         ];
         customize(&mut vars);

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod complaints;
 mod declarations;
 mod export;
 mod foundation;

@@ -216,13 +216,20 @@ fn sections(conn: &mut PgConnection, counts: &HashMap<String, i64>) -> QueryResu
 
 pub fn campaign_stats(conn: &mut PgConnection) -> QueryResult<CampaignStats> {
     use crate::db::schema::{campaigns, inspections};
-    let by_status: Vec<(String, i64)> =
-        campaigns::table.group_by(campaigns::status).select((campaigns::status, diesel::dsl::count_star())).load(conn)?;
-    let by_grade_rows: Vec<(Option<String>, i64)> =
-        inspections::table.group_by(inspections::grade).select((inspections::grade, diesel::dsl::count_star())).load(conn)?;
-    let by_inspection_status: Vec<(String, i64)> =
-        inspections::table.group_by(inspections::status).select((inspections::status, diesel::dsl::count_star())).load(conn)?;
-    let mut by_grade = with_known_keys(HashMap::new(), &["compliant", "compliant_with_defects", "non_compliant", "pending"]);
+    let by_status: Vec<(String, i64)> = campaigns::table
+        .group_by(campaigns::status)
+        .select((campaigns::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let by_grade_rows: Vec<(Option<String>, i64)> = inspections::table
+        .group_by(inspections::grade)
+        .select((inspections::grade, diesel::dsl::count_star()))
+        .load(conn)?;
+    let by_inspection_status: Vec<(String, i64)> = inspections::table
+        .group_by(inspections::status)
+        .select((inspections::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut by_grade =
+        with_known_keys(HashMap::new(), &["compliant", "compliant_with_defects", "non_compliant", "pending"]);
     for (grade, n) in by_grade_rows {
         *by_grade.entry(grade.unwrap_or_else(|| "pending".into())).or_default() += n;
     }
