@@ -84,6 +84,24 @@ async fn backup_and_restore_drill() {
     app.post(&format!("/api/v1/inspections/{iid}/result"), Some(&r.token), json!({"grade": "compliant"}))
         .await
         .assert_status(200);
+    // a complaint with a named complainant (sealed) and an image attachment
+    let filed = app
+        .post(
+            "/api/v1/complaints",
+            None,
+            json!({"target": {"declaration_id": d1}, "category": "false_indicator", "description": "标称循环寿命与实测严重不符，请核查。",
+                   "complainant": {"name": "赵备份", "phone": "13800001111", "email": "backup@example.cn"}}),
+        )
+        .await;
+    filed.assert_status(201);
+    let complaint_id: uuid::Uuid = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: uuid::Uuid,
+        }
+        diesel::sql_query("SELECT id FROM complaints").get_result::<Id>(&mut app.db()).expect("complaint").id
+    };
     app.drain_outbox().await;
     let queries = ["q=BAK", &format!("q={}", enc("锂离子蓄电池")), "status=all", "flagged=true"];
     let mut before = Vec::new();
@@ -135,6 +153,15 @@ async fn backup_and_restore_drill() {
     drop(restored_db);
     let (ok, out) = stdreg(&["audit", "verify"], &vars);
     assert!(ok && out.contains(&head_before.head_hash), "{out}");
+    // complainant data still opens with the configured keys
+    let keys = stdreg::config::ComplaintKeys::parse(&env().complaint_keys).expect("keys");
+    let mut restored_db = diesel::pg::PgConnection::establish(&db_url(&target)).expect("connect");
+    let person = stdreg::services::complaints::complainant::open(&mut restored_db, &keys, complaint_id)
+        .expect("decrypts")
+        .expect("named");
+    assert_eq!(person.phone.as_deref(), Some("13800001111"));
+    assert_eq!(person.name, "赵备份");
+    drop(restored_db);
     // the full text came back, byte for byte
     let sha = manifest["files"][0]["sha256"].as_str().expect("sha");
     let restored = stdreg::files::BlobStore::new(&target_data).read(sha).expect("file");

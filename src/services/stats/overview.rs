@@ -19,6 +19,37 @@ pub struct Overview {
     pub as_of: DateTime<Utc>,
     pub declarations: DeclarationStats,
     pub campaigns: CampaignStats,
+    pub complaints: ComplaintStats,
+}
+
+/// Complaints and how many were handled within their legal time limits (working days). Plain SQL
+/// aggregates: complaint volumes are small.
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema, diesel::QueryableByName)]
+pub struct ComplaintStats {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub received: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub awaiting_acceptance: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub rejected: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub in_handling: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub concluded: i64,
+    /// Acceptance decisions (accepted or rejected) made, and those made by their due day.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub decided: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub decided_on_time: i64,
+    /// Conclusions made by their due day (15 working days after acceptance, 30 when extended).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub concluded_on_time: i64,
+    /// Open complaints past a deadline now.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub overdue_now: i64,
+    /// Share of deadlines met (acceptance decisions and conclusions together), 0-100; null before any.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    pub on_time_rate: Option<f64>,
 }
 
 /// Spot-check campaigns and their results. Counted with plain SQL aggregates: a bureau runs tens of
@@ -99,7 +130,13 @@ const DIMENSIONS: [&str; 6] = ["status", "first_month", "kind", "standard_type",
 
 /// Every section of the overview.
 pub fn overview(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Overview> {
-    Ok(Overview { as_of: now, declarations: declaration_stats(conn)?, campaigns: campaign_stats(conn)? })
+    let today = (now + chrono::Duration::hours(8)).date_naive();
+    Ok(Overview {
+        as_of: now,
+        declarations: declaration_stats(conn)?,
+        campaigns: campaign_stats(conn)?,
+        complaints: complaint_stats(conn, today)?,
+    })
 }
 
 /// A map holding every known key (zero when absent) plus any other key the counters have.
@@ -244,4 +281,32 @@ pub fn campaign_stats(conn: &mut PgConnection) -> QueryResult<CampaignStats> {
         rectified: status("rectified"),
         not_rectified: status("not_rectified"),
     })
+}
+
+pub fn complaint_stats(conn: &mut PgConnection, today: chrono::NaiveDate) -> QueryResult<ComplaintStats> {
+    // Days are China days: timestamps are shifted by 8 hours before taking the date.
+    diesel::sql_query(
+        "WITH c AS (
+            SELECT status, acceptance_due, conclusion_due,
+                   (COALESCE(accepted_at, rejected_at) + interval '8 hours')::date AS decided_on,
+                   (concluded_at + interval '8 hours')::date AS concluded_on
+            FROM complaints)
+         SELECT count(*)::int8 AS received,
+                count(*) FILTER (WHERE status = 'received')::int8 AS awaiting_acceptance,
+                count(*) FILTER (WHERE status = 'rejected')::int8 AS rejected,
+                count(*) FILTER (WHERE status IN ('accepted', 'assigned'))::int8 AS in_handling,
+                count(*) FILTER (WHERE status = 'concluded')::int8 AS concluded,
+                count(decided_on)::int8 AS decided,
+                count(*) FILTER (WHERE decided_on <= acceptance_due)::int8 AS decided_on_time,
+                count(*) FILTER (WHERE concluded_on <= conclusion_due)::int8 AS concluded_on_time,
+                count(*) FILTER (WHERE (status = 'received' AND acceptance_due < $1)
+                                    OR (status IN ('accepted', 'assigned') AND conclusion_due < $1))::int8 AS overdue_now,
+                CASE WHEN count(decided_on) + count(concluded_on) = 0 THEN NULL
+                     ELSE 100.0 * (count(*) FILTER (WHERE decided_on <= acceptance_due)
+                                   + count(*) FILTER (WHERE concluded_on <= conclusion_due))
+                          / (count(decided_on) + count(concluded_on)) END::float8 AS on_time_rate
+         FROM c",
+    )
+    .bind::<diesel::sql_types::Date, _>(today)
+    .get_result(conn)
 }

@@ -117,6 +117,18 @@ async fn overdue_complaints_are_listed_by_the_clock() {
     );
     app.get("/api/v1/complaints?overdue=maybe", Some(&reg.token)).await.assert_status(400);
     app.get("/api/v1/complaints?status=lost", Some(&reg.token)).await.assert_status(400);
+
+    // the public statistics: one decision in time (B accepted), one late (A rejected), B overdue now
+    let stats = app.get("/api/v1/stats/overview", None).await;
+    let c = &stats.body["complaints"];
+    assert_eq!(c["received"], 2);
+    assert_eq!(c["rejected"], 1);
+    assert_eq!(c["in_handling"], 1);
+    assert_eq!(c["decided"], 2);
+    assert_eq!(c["decided_on_time"], 1);
+    assert_eq!(c["overdue_now"], 1);
+    assert_eq!(c["on_time_rate"], 50.0);
+    assert!(!stats.text.contains(&a), "no complaint ids in public statistics");
 }
 
 #[tokio::test]
