@@ -106,87 +106,32 @@ pub fn create_many(
         accepted.push((index, Uuid::now_v7(), c, warnings));
     }
 
-    let mut decl_rows = Vec::with_capacity(accepted.len());
-    let mut version_rows = Vec::with_capacity(accepted.len());
-    for (_, id, c, warnings) in &accepted {
-        let (d, v) = new_rows(now, actor, &org, *id, c, warnings, publish)?;
-        decl_rows.push(d);
-        version_rows.push(v);
-    }
-    let audit_actor = actor.audit();
-    let mut events = Vec::with_capacity(accepted.len() * 2);
-    for (_, id, c, _) in &accepted {
-        events.push(NewEvent {
-            actor: &audit_actor,
-            action: "declaration.created",
-            entity_type: "declaration",
-            entity_id: id.to_string(),
-            division_code: Some(org.division_code.clone()),
-            summary: serde_json::json!({"standard_number": c.number.normalized, "kind": c.kind.as_str(), "products": c.products.len(), "bulk": true}),
-        });
-        if publish {
-            events.push(NewEvent {
-                actor: &audit_actor,
-                action: "declaration.published",
-                entity_type: "declaration",
-                entity_id: id.to_string(),
-                division_code: Some(org.division_code.clone()),
-                summary: serde_json::json!({"version": 1, "standard_number": c.number.normalized, "superseded_version": null, "bulk": true}),
-            });
-        }
-    }
-    let ids: Vec<Uuid> = accepted.iter().map(|(_, id, _, _)| *id).collect();
+    let status_after = if publish { "public" } else { "draft" };
+    let ok = |index: usize, id: Uuid, warnings: Vec<Warning>| ItemResult {
+        index,
+        id: Some(id),
+        status: "created",
+        declaration_status: Some(status_after),
+        warnings,
+        error: None,
+    };
+    let items: Vec<NewItem<'_>> =
+        accepted.iter().map(|(_, id, c, warnings)| NewItem { actor, org: &org, id: *id, content: c, warnings }).collect();
     // All valid items in one go; a conflict with a concurrent writer would abort the batch, so the
     // batch runs in a savepoint and falls back to one savepoint per item.
-    let batch = conn.transaction::<_, ApiError, _>(|conn| {
-        for chunk in decl_rows.chunks(1000) {
-            diesel::insert_into(declarations::table).values(chunk).execute(conn)?;
-        }
-        for chunk in version_rows.chunks(500) {
-            diesel::insert_into(declaration_versions::table).values(chunk).execute(conn)?;
-        }
-        audit::append_many(conn, now, &events)?;
-        outbox::enqueue_many(conn, outbox::DECLARATION, &ids)?;
-        Ok(())
-    });
-    let status_after = if publish { "public" } else { "draft" };
+    let batch = conn.transaction::<_, ApiError, _>(|conn| write_new(conn, now, &items, publish));
     match batch {
         Ok(()) => {
             for (index, id, _, warnings) in accepted {
-                results[index] = Some(ItemResult {
-                    index,
-                    id: Some(id),
-                    status: "created",
-                    declaration_status: Some(status_after),
-                    warnings,
-                    error: None,
-                });
+                results[index] = Some(ok(index, id, warnings));
             }
         }
         Err(_) => {
-            for ((index, id, c, warnings), (d, v)) in accepted.into_iter().zip(decl_rows.into_iter().zip(version_rows))
-            {
-                let item_events: Vec<&NewEvent<'_>> = events.iter().filter(|e| e.entity_id == id.to_string()).collect();
-                let one = conn.transaction::<_, ApiError, _>(|conn| {
-                    diesel::insert_into(declarations::table)
-                        .values(&d)
-                        .execute(conn)
-                        .map_err(super::lifecycle::map_unique(&c.number.normalized))?;
-                    diesel::insert_into(declaration_versions::table).values(&v).execute(conn)?;
-                    let evs: Vec<NewEvent<'_>> = item_events.iter().map(|e| (*e).clone()).collect();
-                    audit::append_many(conn, now, &evs)?;
-                    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-                    Ok(())
-                });
+            for (index, id, c, warnings) in accepted {
+                let item = NewItem { actor, org: &org, id, content: c, warnings: &warnings };
+                let one = conn.transaction::<_, ApiError, _>(|conn| write_new(conn, now, &[item], publish));
                 results[index] = Some(match one {
-                    Ok(()) => ItemResult {
-                        index,
-                        id: Some(id),
-                        status: "created",
-                        declaration_status: Some(status_after),
-                        warnings,
-                        error: None,
-                    },
+                    Ok(()) => ok(index, id, warnings),
                     Err(e) => failed(index, &e),
                 });
             }
@@ -197,4 +142,61 @@ pub fn create_many(
         .enumerate()
         .map(|(i, r)| r.unwrap_or_else(|| failed(i, &ApiError::internal(anyhow::anyhow!("item not processed")))))
         .collect())
+}
+
+/// A new declaration, already checked, ready to be written.
+pub struct NewItem<'a> {
+    pub actor: &'a Actor,
+    pub org: &'a super::lifecycle::OrgInfo,
+    pub id: Uuid,
+    pub content: &'a Content,
+    pub warnings: &'a [Warning],
+}
+
+/// Writes checked new declarations (of one or several organizations) as drafts or published, with
+/// one audit event per change and one outbox row per declaration, in the caller's transaction.
+pub fn write_new(conn: &mut PgConnection, now: DateTime<Utc>, items: &[NewItem<'_>], publish: bool) -> ApiResult<()> {
+    let mut decl_rows = Vec::with_capacity(items.len());
+    let mut version_rows = Vec::with_capacity(items.len());
+    for it in items {
+        let (d, v) = new_rows(now, it.actor, it.org, it.id, it.content, it.warnings, publish)?;
+        decl_rows.push(d);
+        version_rows.push(v);
+    }
+    let actors: Vec<crate::audit::AuditActor> = items.iter().map(|it| it.actor.audit()).collect();
+    let mut events = Vec::with_capacity(items.len() * 2);
+    for (it, actor) in items.iter().zip(&actors) {
+        let c = it.content;
+        events.push(NewEvent {
+            actor,
+            action: "declaration.created",
+            entity_type: "declaration",
+            entity_id: it.id.to_string(),
+            division_code: Some(it.org.division_code.clone()),
+            summary: serde_json::json!({"standard_number": c.number.normalized, "kind": c.kind.as_str(), "products": c.products.len(), "bulk": true}),
+        });
+        if publish {
+            events.push(NewEvent {
+                actor,
+                action: "declaration.published",
+                entity_type: "declaration",
+                entity_id: it.id.to_string(),
+                division_code: Some(it.org.division_code.clone()),
+                summary: serde_json::json!({"version": 1, "standard_number": c.number.normalized, "superseded_version": null, "bulk": true}),
+            });
+        }
+    }
+    for chunk in decl_rows.chunks(1000) {
+        if let Err(e) = diesel::insert_into(declarations::table).values(chunk).execute(conn) {
+            let number = chunk.first().map(|d| d.standard_number.clone()).unwrap_or_default();
+            return Err(super::lifecycle::map_unique(&number)(e));
+        }
+    }
+    for chunk in version_rows.chunks(500) {
+        diesel::insert_into(declaration_versions::table).values(chunk).execute(conn)?;
+    }
+    audit::append_many(conn, now, &events)?;
+    let ids: Vec<Uuid> = items.iter().map(|it| it.id).collect();
+    outbox::enqueue_many(conn, outbox::DECLARATION, &ids)?;
+    Ok(())
 }
