@@ -213,3 +213,17 @@ pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
         }
     }
 }
+
+/// Writes demo data.
+pub async fn seed(settings: &Settings, declarations: usize, seed: u64, index: bool) -> anyhow::Result<()> {
+    let state = crate::startup::AppState::new(settings.clone())?;
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let opts = crate::seed::SeedOptions { declarations, seed, progress, index };
+    let r = crate::seed::run(&state, &opts).await?;
+    println!(
+        "seeded {} organizations ({} social organizations), {} declarations ({} revised, {} withdrawn) in {:.1} s",
+        r.organizations, r.social_organizations, r.declarations, r.revised, r.withdrawn, r.seconds
+    );
+    println!("demo accounts: admin@<uscc in lower case>.demo.stdreg.cn, password {}", crate::seed::DEMO_PASSWORD);
+    Ok(())
+}

@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod reference;
 pub mod routes;
 pub mod search;
+pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

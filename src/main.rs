@@ -34,6 +34,17 @@ enum Command {
     Reindex,
     /// Exit 0 when the local server answers /healthz (container health checks).
     Healthcheck,
+    /// Generate realistic demo organizations and declarations (reproducible from --seed).
+    Seed {
+        /// How many declarations.
+        #[arg(long = "demo")]
+        demo: usize,
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
+        /// Leave the search index to the outbox workers instead of rebuilding it at the end.
+        #[arg(long)]
+        no_index: bool,
+    },
     /// Write a consistent backup (database dump, files, manifest) into an empty folder.
     Backup {
         #[arg(long)]
@@ -122,6 +133,7 @@ fn main() -> ExitCode {
             Command::Migrate => stdreg::commands::migrate(&settings).await,
             Command::Reindex => stdreg::commands::reindex(&settings).await,
             Command::Healthcheck => stdreg::commands::healthcheck(&settings).await,
+            Command::Seed { demo, seed, no_index } => stdreg::commands::seed(&settings, demo, seed, !no_index).await,
             Command::Backup { to } => stdreg::commands::backup(&settings, &to).await,
             Command::Restore { from, force } => stdreg::commands::restore(&settings, &from, force).await,
             Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,

@@ -889,3 +889,70 @@ pub fn public_organization(conn: &mut PgConnection, uscc: &str) -> ApiResult<Pub
         },
     })
 }
+
+/// Registers many organizations at once (demo data and migrations from other registries): the same
+/// rows and audit events as [`register`], written together. The registrations must already have
+/// passed [`check_registration`] and name existing division and industry codes.
+pub fn register_many(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    regs: &[(Uuid, Uuid, Registration)],
+    password_hash: &str,
+) -> ApiResult<()> {
+    let orgs: Vec<_> = regs
+        .iter()
+        .map(|(org_id, _, r)| {
+            (
+                organizations::id.eq(*org_id),
+                organizations::uscc.eq(&r.uscc),
+                organizations::name.eq(&r.name),
+                organizations::kind.eq(&r.kind),
+                organizations::division_code.eq(&r.division_code),
+                organizations::industry_code.eq(&r.industry_code),
+                organizations::group_code.eq(&r.group_code),
+                organizations::address.eq(&r.address),
+                organizations::contact_phone.eq(&r.contact_phone),
+                organizations::created_at.eq(now),
+                organizations::updated_at.eq(now),
+            )
+        })
+        .collect();
+    for chunk in orgs.chunks(1000) {
+        diesel::insert_into(organizations::table).values(chunk).execute(conn).map_err(unique_violation_to_conflict)?;
+    }
+    let users_rows: Vec<_> = regs
+        .iter()
+        .map(|(org_id, user_id, r)| {
+            (
+                users::id.eq(*user_id),
+                users::organization_id.eq(Some(*org_id)),
+                users::email.eq(&r.email),
+                users::password_hash.eq(password_hash),
+                users::name.eq(&r.user_name),
+                users::role.eq(Role::OrgAdmin.as_str()),
+                users::active.eq(true),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            )
+        })
+        .collect();
+    for chunk in users_rows.chunks(1000) {
+        diesel::insert_into(users::table).values(chunk).execute(conn).map_err(unique_violation_to_conflict)?;
+    }
+    let actors: Vec<AuditActor> =
+        regs.iter().map(|(_, u, _)| AuditActor { id: Some(*u), role: "org_admin".into() }).collect();
+    let events: Vec<NewEvent<'_>> = regs
+        .iter()
+        .zip(&actors)
+        .map(|((org_id, user_id, r), actor)| NewEvent {
+            actor,
+            action: "organization.registered",
+            entity_type: "organization",
+            entity_id: org_id.to_string(),
+            division_code: Some(r.division_code.clone()),
+            summary: serde_json::json!({"uscc": r.uscc, "name": r.name, "kind": r.kind, "first_user": user_id}),
+        })
+        .collect();
+    audit::append_many(conn, now, &events)?;
+    Ok(())
+}

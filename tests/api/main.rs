@@ -10,5 +10,6 @@ mod foundation;
 mod helpers;
 mod operations;
 mod search;
+mod seed;
 mod stats;
 mod supervision;

@@ -115,8 +115,10 @@ pub fn create_many(
         warnings,
         error: None,
     };
-    let items: Vec<NewItem<'_>> =
-        accepted.iter().map(|(_, id, c, warnings)| NewItem { actor, org: &org, id: *id, content: c, warnings }).collect();
+    let items: Vec<NewItem<'_>> = accepted
+        .iter()
+        .map(|(_, id, c, warnings)| NewItem { actor, org: &org, id: *id, content: c, warnings })
+        .collect();
     // All valid items in one go; a conflict with a concurrent writer would abort the batch, so the
     // batch runs in a savepoint and falls back to one savepoint per item.
     let batch = conn.transaction::<_, ApiError, _>(|conn| write_new(conn, now, &items, publish));
