@@ -110,7 +110,10 @@ fn gtin13(rng: &mut ChaCha8Rng) -> String {
 
 /// Divisions to place organizations in, with weights: Chongqing's districts (the central ones
 /// heavier) and counties elsewhere in China.
-fn places(conn: &mut PgConnection) -> QueryResult<(Vec<(String, String, u32)>, Vec<(String, String)>)> {
+/// Chongqing's districts with weights, and the other counties.
+type Places = (Vec<(String, String, u32)>, Vec<(String, String)>);
+
+fn places(conn: &mut PgConnection) -> QueryResult<Places> {
     let cq: Vec<(String, String)> = divisions::table
         .filter(divisions::parent_code.eq("500000"))
         .select((divisions::code, divisions::name))
