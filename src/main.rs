@@ -34,6 +34,24 @@ enum Command {
     Reindex,
     /// Exit 0 when the local server answers /healthz (container health checks).
     Healthcheck,
+    /// Measure search, writes, bulk import and memory on the seeded database (see docs/benchmarks.md).
+    Bench {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Concurrent search clients, comma-separated.
+        #[arg(long, default_value = "1,16,64", value_delimiter = ',')]
+        clients: Vec<usize>,
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 16)]
+        writers: usize,
+        /// Declarations in the bulk-import measurement.
+        #[arg(long, default_value_t = 10000)]
+        bulk: usize,
+        /// Also write the report as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Generate realistic demo organizations and declarations (reproducible from --seed).
     Seed {
         /// How many declarations.
@@ -133,6 +151,15 @@ fn main() -> ExitCode {
             Command::Migrate => stdreg::commands::migrate(&settings).await,
             Command::Reindex => stdreg::commands::reindex(&settings).await,
             Command::Healthcheck => stdreg::commands::healthcheck(&settings).await,
+            Command::Bench { seconds, clients, writers, bulk, json } => {
+                let opts = stdreg::bench::BenchOptions { seconds, clients, write_clients: writers, bulk };
+                let report = stdreg::bench::run(&settings, &opts).await?;
+                if let Some(path) = json {
+                    std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
+                }
+                println!("{}", stdreg::bench::markdown(&report));
+                Ok(())
+            }
             Command::Seed { demo, seed, no_index } => stdreg::commands::seed(&settings, demo, seed, !no_index).await,
             Command::Backup { to } => stdreg::commands::backup(&settings, &to).await,
             Command::Restore { from, force } => stdreg::commands::restore(&settings, &from, force).await,

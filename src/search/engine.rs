@@ -125,6 +125,32 @@ fn facet_map(dist: &Option<HashMap<String, HashMap<String, usize>>>, name: &str)
         .unwrap_or_default()
 }
 
+/// The JSON body Meilisearch receives for a search (the same the SDK sends; used to benchmark
+/// Meilisearch directly with identical requests).
+pub fn meili_body(req: &SearchRequest) -> serde_json::Value {
+    let mut body = serde_json::json!({
+        "page": req.page,
+        "hitsPerPage": req.per_page,
+        "facets": ["kind", "standard_type", "status"],
+        "attributesToHighlight": ["standard_number", "standard_title", "organization_name", "products"],
+        "highlightPreTag": PRE,
+        "highlightPostTag": POST,
+        "matchingStrategy": "all",
+    });
+    if let Some(q) = &req.q {
+        body["q"] = serde_json::json!(q);
+    }
+    if let Some(f) = req.meili_filter() {
+        body["filter"] = serde_json::json!(f);
+    }
+    match req.sort {
+        Some(Sort::NewestFirst) => body["sort"] = serde_json::json!(["published_at:desc"]),
+        Some(Sort::OldestFirst) => body["sort"] = serde_json::json!(["published_at:asc"]),
+        None => {}
+    }
+    body
+}
+
 /// Searches Meilisearch.
 pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Result<SearchResponse> {
     let index = state.search.client.index(state.search.declarations_uid());

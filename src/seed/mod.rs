@@ -588,3 +588,46 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
+
+/// Declaration bodies as an enterprise of a sector would submit them (benchmarks): reproducible from
+/// the seed, unique numbers within the batch.
+pub fn demo_bodies(seed: u64, n: usize) -> Vec<DeclarationBody> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let year_now = (Utc::now() + Duration::hours(8)).year();
+    let sector_weights: Vec<(usize, u32)> = SECTORS.iter().enumerate().map(|(i, s)| (i, s.weight)).collect();
+    let associations = vec![("重庆市标准化协会".to_string(), "CQAS".to_string())];
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(n);
+    let mut seq = 0;
+    while out.len() < n {
+        let sector = &SECTORS[*weighted(&mut rng, &sector_weights)];
+        let org = Org {
+            info: OrgInfo {
+                id: Uuid::nil(),
+                uscc: String::new(),
+                name: String::new(),
+                kind: "enterprise".into(),
+                division_code: "500103".into(),
+                group_code: None,
+            },
+            user_id: Uuid::nil(),
+            sector,
+            q_code: format!("BENCH{}", seed % 1000),
+            brand: trade_name(&mut rng),
+            chongqing: true,
+            declarations: 1,
+        };
+        let mut b = declaration(&mut rng, &org, seq, year_now, &associations);
+        seq += 1;
+        if !b.standard.number.starts_with("Q/") {
+            b.standard.number = format!("Q/BENCH{} {:06}-{year_now}", seed % 1000, seq);
+            if b.indicators.is_empty() {
+                continue;
+            }
+        }
+        if seen.insert(b.standard.number.clone()) {
+            out.push(b);
+        }
+    }
+    out
+}

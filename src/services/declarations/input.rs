@@ -82,7 +82,7 @@ pub struct Indicator {
     pub safety_health_env: bool,
 }
 
-#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StandardBody {
     /// As typed: `GB 17761-2018`, `q/abc 001—2024` ...
@@ -91,7 +91,7 @@ pub struct StandardBody {
 }
 
 /// The body of `POST /declarations` (and of each bulk item).
-#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarationBody {
     pub kind: Kind,

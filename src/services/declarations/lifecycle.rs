@@ -184,7 +184,7 @@ pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, c: &Co
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = declarations)]
+#[diesel(table_name = declarations, treat_none_as_default_value = false)]
 pub struct NewDeclaration {
     pub id: Uuid,
     pub organization_id: Uuid,
@@ -206,7 +206,7 @@ pub struct NewDeclaration {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = declaration_versions)]
+#[diesel(table_name = declaration_versions, treat_none_as_default_value = false)]
 pub struct NewVersion {
     pub id: Uuid,
     pub declaration_id: Uuid,
