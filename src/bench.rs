@@ -475,8 +475,8 @@ async fn bulk_phase(
     // 1. through the API, two clients, until every declaration is searchable
     let started = Instant::now();
     let ids: Arc<Mutex<Vec<Uuid>>> = Arc::new(Mutex::new(Vec::new()));
-    let work: Arc<Mutex<Vec<(usize, Vec<crate::services::declarations::input::DeclarationBody>)>>> =
-        Arc::new(Mutex::new(chunks.into_iter().enumerate().collect()));
+    type Work = Vec<(usize, Vec<crate::services::declarations::input::DeclarationBody>)>;
+    let work: Arc<Mutex<Work>> = Arc::new(Mutex::new(chunks.into_iter().enumerate().collect()));
     let mut tasks = Vec::new();
     for _ in 0..2 {
         let (client, base, tokens, ids, work) =
