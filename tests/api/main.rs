@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod complaints;
 mod declarations;
+mod drills;
 mod export;
 mod foundation;
 mod helpers;
