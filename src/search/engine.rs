@@ -12,6 +12,64 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::documents::{self, DeclarationDoc};
+
+/// The document attributes a search answer needs (Meilisearch returns only these).
+pub const RETRIEVED: &[&str] = &[
+    "id",
+    "standard_number",
+    "standard_title",
+    "standard_type",
+    "kind",
+    "status",
+    "version",
+    "organization_name",
+    "uscc",
+    "division_code",
+    "industry_code",
+    "products",
+    "published_at",
+    "flags",
+];
+
+/// A search hit: the retrieved attributes of a document.
+#[derive(serde::Deserialize, Debug, Clone)]
+pub struct Hit {
+    pub id: Uuid,
+    pub standard_number: String,
+    pub standard_title: String,
+    pub standard_type: String,
+    pub kind: String,
+    pub status: String,
+    pub version: i32,
+    pub organization_name: String,
+    pub uscc: String,
+    pub division_code: String,
+    pub industry_code: Option<String>,
+    pub products: Vec<String>,
+    pub published_at: i64,
+    pub flags: Vec<String>,
+}
+
+impl From<DeclarationDoc> for Hit {
+    fn from(d: DeclarationDoc) -> Self {
+        Self {
+            id: d.id,
+            standard_number: d.standard_number,
+            standard_title: d.standard_title,
+            standard_type: d.standard_type,
+            kind: d.kind,
+            status: d.status,
+            version: d.version,
+            organization_name: d.organization_name,
+            uscc: d.uscc,
+            division_code: d.division_code,
+            industry_code: d.industry_code,
+            products: d.products,
+            published_at: d.published_at,
+            flags: d.flags,
+        }
+    }
+}
 use super::query::{SearchRequest, Sort};
 use crate::db::{
     self,
@@ -87,7 +145,7 @@ pub fn safe_highlight(s: &str) -> String {
     out.replace(PRE, "<em>").replace(POST, "</em>")
 }
 
-fn item(doc: DeclarationDoc, formatted: Option<&serde_json::Map<String, serde_json::Value>>) -> SearchItem {
+fn item(doc: Hit, formatted: Option<&serde_json::Map<String, serde_json::Value>>) -> SearchItem {
     let text = |k: &str| formatted.and_then(|f| f.get(k)).and_then(|v| v.as_str()).map(safe_highlight);
     let highlight = Highlight {
         standard_number: text("standard_number"),
@@ -132,6 +190,7 @@ pub fn meili_body(req: &SearchRequest) -> serde_json::Value {
         "page": req.page,
         "hitsPerPage": req.per_page,
         "facets": ["kind", "standard_type", "status"],
+        "attributesToRetrieve": RETRIEVED,
         "attributesToHighlight": ["standard_number", "standard_title", "organization_name", "products"],
         "highlightPreTag": PRE,
         "highlightPostTag": POST,
@@ -183,7 +242,7 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
     if !sort.is_empty() {
         query.with_sort(&sort);
     }
-    let results = query.execute::<DeclarationDoc>().await?;
+    let results = query.execute::<Hit>().await?;
     let facets = Facets {
         kind: facet_map(&results.facet_distribution, "kind"),
         standard_type: facet_map(&results.facet_distribution, "standard_type"),
@@ -350,7 +409,7 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
     let items = docs
         .into_iter()
         .map(|d| {
-            let mut it = item(d, None);
+            let mut it = item(d.into(), None);
             it.highlight = Highlight {
                 standard_number: mark(&it.standard_number, req),
                 standard_title: mark(&it.standard_title, req),
