@@ -12,3 +12,4 @@ mod operations;
 mod search;
 mod stats;
 mod supervision;
+mod web;
