@@ -4,10 +4,7 @@ use actix_web::{get, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{
-    self,
-    schema::catalog_standards,
-};
+use crate::db::{self, schema::catalog_standards};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::startup::AppState;

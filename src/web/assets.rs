@@ -30,9 +30,8 @@ const ASSETS: &[Asset] = &[
     Asset { name: "emblem.svg", content_type: "image/svg+xml", body: include_bytes!("../../static/emblem.svg") },
 ];
 
-static HASHES: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
-    ASSETS.iter().map(|a| (a.name, hex::encode(Sha256::digest(a.body))[..12].to_string())).collect()
-});
+static HASHES: LazyLock<HashMap<&'static str, String>> =
+    LazyLock::new(|| ASSETS.iter().map(|a| (a.name, hex::encode(Sha256::digest(a.body))[..12].to_string())).collect());
 
 /// The URL of an asset with its content hash.
 pub fn url(name: &str) -> String {

@@ -15,15 +15,21 @@ const FONT: &str = "sans-serif";
 
 /// Adds the accessibility attributes and the text alternative to plotters' SVG.
 fn accessible(svg: String, id: &str, title: &str, desc: &str) -> String {
-    let head = format!(
-        r#"<svg class="chart" role="img" aria-labelledby="{id}-title {id}-desc" focusable="false" "#
-    );
+    let head = format!(r#"<svg class="chart" role="img" aria-labelledby="{id}-title {id}-desc" focusable="false" "#);
     let body = svg.replacen("<svg ", &head, 1);
-    let alt = format!(r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#, escape(title), escape(desc));
+    let alt =
+        format!(r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#, escape(title), escape(desc));
     match body.find('>') {
         Some(pos) => format!("{}{}{}", &body[..=pos], alt, &body[pos + 1..]),
         None => body,
     }
+}
+
+/// Width for the labels left of horizontal bars: plotters without a font engine measures CJK
+/// text too narrow, so the width comes from the character count (wide characters count double).
+fn label_area<'a>(labels: impl Iterator<Item = &'a str>) -> u32 {
+    let widest = labels.map(|l| l.chars().map(|c| if c.is_ascii() { 8 } else { 15 }).sum::<u32>()).max().unwrap_or(0);
+    (widest + 16).clamp(60, 330)
 }
 
 /// Text describing the data, for the `<desc>` element.
@@ -34,7 +40,8 @@ fn describe(data: &[(String, f64)], unit: &str) -> String {
 /// Horizontal bars, one per label (longest first as given).
 pub fn bars(id: &str, title: &str, data: &[(String, i64)]) -> String {
     let rows = data.len().max(1);
-    let height = (rows as u32) * 26 + 50;
+    let height = ((rows as u32) * 30 + 50).max(170);
+    let label_width = label_area(data.iter().map(|(k, _)| k.as_str()));
     let width = 720u32;
     let max = data.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
     let mut svg = String::new();
@@ -45,17 +52,18 @@ pub fn bars(id: &str, title: &str, data: &[(String, i64)]) -> String {
             .margin(12)
             .margin_right(48)
             .x_label_area_size(26)
-            .y_label_area_size(150)
+            .y_label_area_size(label_width)
             .build_cartesian_2d(0i64..(max + max / 10 + 1), (0..rows).into_segmented());
         if let Ok(mut chart) = chart {
-            let labels: Vec<String> = data.iter().map(|(k, _)| k.clone()).collect();
+            // The first item on top: row `rows - 1 - i` holds item `i`.
+            let labels: Vec<String> = data.iter().rev().map(|(k, _)| k.clone()).collect();
             let _ = chart
                 .configure_mesh()
                 .disable_y_mesh()
-                .light_line_style(GRID)
+                .light_line_style(WHITE)
                 .bold_line_style(GRID)
                 .axis_style(INK)
-                .x_labels(6)
+                .x_labels(6.min(max as usize + 1))
                 .y_labels(rows)
                 .y_label_formatter(&|v| match v {
                     SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
@@ -63,20 +71,20 @@ pub fn bars(id: &str, title: &str, data: &[(String, i64)]) -> String {
                 })
                 .label_style((FONT, 14).into_font().color(&INK))
                 .draw();
+            let row = |i: usize| rows - 1 - i;
             let _ = chart.draw_series(data.iter().enumerate().map(|(i, (_, v))| {
                 let mut bar = Rectangle::new(
-                    [(0, SegmentValue::Exact(i)), (*v, SegmentValue::Exact(i + 1))],
+                    [(0, SegmentValue::Exact(row(i))), (*v, SegmentValue::Exact(row(i) + 1))],
                     BLUE.filled(),
                 );
-                bar.set_margin(4, 4, 0, 0);
+                bar.set_margin(5, 5, 0, 0);
                 bar
             }));
             let style = TextStyle::from((FONT, 13).into_font()).color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
-            let _ = chart.draw_series(
-                data.iter()
-                    .enumerate()
-                    .map(|(i, (_, v))| Text::new(format!(" {v}"), (*v, SegmentValue::CenterOf(i)), style.clone())),
-            );
+            let _ =
+                chart.draw_series(data.iter().enumerate().map(|(i, (_, v))| {
+                    Text::new(format!(" {v}"), (*v, SegmentValue::CenterOf(row(i))), style.clone())
+                }));
         }
         let _ = root.present();
     }
@@ -104,11 +112,13 @@ pub fn line(id: &str, title: &str, data: &[(String, i64)]) -> String {
             let step = n.div_ceil(8).max(1);
             let _ = chart
                 .configure_mesh()
-                .light_line_style(GRID)
+                .light_line_style(WHITE)
                 .bold_line_style(GRID)
                 .axis_style(INK)
                 .x_labels(n.min(12))
-                .x_label_formatter(&|i| if i % step == 0 { labels.get(*i).cloned().unwrap_or_default() } else { String::new() })
+                .x_label_formatter(&|i| {
+                    if i % step == 0 { labels.get(*i).cloned().unwrap_or_default() } else { String::new() }
+                })
                 .y_labels(6)
                 .label_style((FONT, 13).into_font().color(&INK))
                 .draw();
@@ -130,6 +140,7 @@ pub fn line(id: &str, title: &str, data: &[(String, i64)]) -> String {
 pub fn progress(id: &str, title: &str, data: &[(String, f64)]) -> String {
     let rows = data.len().max(1);
     let height = (rows as u32) * 34 + 46;
+    let label_width = label_area(data.iter().map(|(k, _)| k.as_str()));
     let width = 720u32;
     let mut svg = String::new();
     {
@@ -139,14 +150,14 @@ pub fn progress(id: &str, title: &str, data: &[(String, f64)]) -> String {
             .margin(12)
             .margin_right(24)
             .x_label_area_size(26)
-            .y_label_area_size(220)
+            .y_label_area_size(label_width)
             .build_cartesian_2d(0f64..100f64, (0..rows).into_segmented());
         if let Ok(mut chart) = chart {
-            let labels: Vec<String> = data.iter().map(|(k, _)| k.clone()).collect();
+            let labels: Vec<String> = data.iter().rev().map(|(k, _)| k.clone()).collect();
             let _ = chart
                 .configure_mesh()
                 .disable_y_mesh()
-                .light_line_style(GRID)
+                .light_line_style(WHITE)
                 .bold_line_style(GRID)
                 .axis_style(INK)
                 .x_labels(6)
@@ -158,16 +169,19 @@ pub fn progress(id: &str, title: &str, data: &[(String, f64)]) -> String {
                 })
                 .label_style((FONT, 14).into_font().color(&INK))
                 .draw();
+            let row = |i: usize| rows - 1 - i;
             let _ = chart.draw_series(data.iter().enumerate().map(|(i, _)| {
-                let mut track =
-                    Rectangle::new([(0.0, SegmentValue::Exact(i)), (100.0, SegmentValue::Exact(i + 1))], GRID.filled());
+                let mut track = Rectangle::new(
+                    [(0.0, SegmentValue::Exact(row(i))), (100.0, SegmentValue::Exact(row(i) + 1))],
+                    GRID.filled(),
+                );
                 track.set_margin(6, 6, 0, 0);
                 track
             }));
             let _ = chart.draw_series(data.iter().enumerate().map(|(i, (_, p))| {
                 let color = if *p >= 100.0 { RGBColor(0x2e, 0x7d, 0x32) } else { BLUE };
                 let mut bar = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(i)), (p.clamp(0.0, 100.0), SegmentValue::Exact(i + 1))],
+                    [(0.0, SegmentValue::Exact(row(i))), (p.clamp(0.0, 100.0), SegmentValue::Exact(row(i) + 1))],
                     color.filled(),
                 );
                 bar.set_margin(6, 6, 0, 0);
@@ -176,7 +190,7 @@ pub fn progress(id: &str, title: &str, data: &[(String, f64)]) -> String {
             let style = TextStyle::from((FONT, 13).into_font()).color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
             let _ = chart.draw_series(data.iter().enumerate().map(|(i, (_, p))| {
                 let at = p.clamp(0.0, 100.0).min(86.0);
-                Text::new(format!(" {p:.1}%"), (at, SegmentValue::CenterOf(i)), style.clone())
+                Text::new(format!(" {p:.1}%"), (at, SegmentValue::CenterOf(row(i))), style.clone())
             }));
         }
         let _ = root.present();

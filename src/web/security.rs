@@ -92,8 +92,7 @@ impl CsrfKey {
 
     /// The form token for the request's cookie, and the cookie to set when there was no valid one.
     pub fn issue(&self, req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
-        if let Some(nonce) = req.cookie(CSRF_COOKIE).and_then(|c| self.verified_nonce(c.value()).map(str::to_string))
-        {
+        if let Some(nonce) = req.cookie(CSRF_COOKIE).and_then(|c| self.verified_nonce(c.value()).map(str::to_string)) {
             return (self.mac("form", &nonce), None);
         }
         let nonce = crate::auth::secrets::random_token(18);

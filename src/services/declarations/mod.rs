@@ -447,7 +447,13 @@ fn diff_shape(v: &DeclarationView) -> serde_json::Value {
 
 /// What changed between two versions the actor may see (products matched by name and model,
 /// indicators by name).
-pub fn diff_for(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid, from: i32, to: i32) -> ApiResult<VersionDiff> {
+pub fn diff_for(
+    conn: &mut PgConnection,
+    actor: Option<&Actor>,
+    id: Uuid,
+    from: i32,
+    to: i32,
+) -> ApiResult<VersionDiff> {
     let a = get_version_for(conn, actor, id, from)?;
     let b = get_version_for(conn, actor, id, to)?;
     let to_values = |v: &DeclarationView| -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {

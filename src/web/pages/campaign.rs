@@ -90,7 +90,8 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
                     a.iter()
                         .map(|f| FindingRow {
                             code: t.codes_label(t.codes.findings, f["code"].as_str().unwrap_or_default()),
-                            category: t.codes_label(t.codes.finding_categories, f["category"].as_str().unwrap_or_default()),
+                            category: t
+                                .codes_label(t.codes.finding_categories, f["category"].as_str().unwrap_or_default()),
                             description: f["description"].as_str().unwrap_or_default().to_string(),
                         })
                         .collect()

@@ -285,7 +285,8 @@ pub async fn submit(
     let (now, today) = (state.clock.now(), state.clock.today());
     let keys = state.settings.complaint_keys.clone();
     let limit = state.settings.complaint_rate_limit;
-    let filed = db::transaction(&state.pool, move |conn| intake::file(conn, now, today, &keys, &ip, limit, input)).await;
+    let filed =
+        db::transaction(&state.pool, move |conn| intake::file(conn, now, today, &keys, &ip, limit, input)).await;
     let receipt = match filed {
         Ok(r) => r,
         Err(e) if e.code == Code::Validation => {

@@ -116,9 +116,7 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
     .await
     .or_page(&req)?;
     let is_current = d.public_version == Some(d.version);
-    let label = |table, code: &str| -> &'static str {
-        t.codes_label(table, code)
-    };
+    let label = |table, code: &str| -> &'static str { t.codes_label(table, code) };
     let products = d
         .products
         .iter()
@@ -141,7 +139,10 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
                 name: get("name"),
                 value: get("value"),
                 unit: get("unit"),
-                comparator: v["comparator"].as_str().map(|c| label(t.codes.comparators, c).to_string()).unwrap_or_default(),
+                comparator: v["comparator"]
+                    .as_str()
+                    .map(|c| label(t.codes.comparators, c).to_string())
+                    .unwrap_or_default(),
                 test_method: get("test_method"),
                 she: v["safety_health_env"].as_bool().unwrap_or(false),
             }
@@ -177,7 +178,8 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
     let newest = versions.last().map(|v| v.version).unwrap_or(d.version);
     let compare_to = newest;
     let compare_from = versions.iter().rev().nth(1).map(|v| v.version).unwrap_or(newest);
-    let full_text_href = d.full_text.as_ref().filter(|f| f.public).map(|_| format!("/api/v1/declarations/{id}/full-text"));
+    let full_text_href =
+        d.full_text.as_ref().filter(|f| f.public).map(|_| format!("/api/v1/declarations/{id}/full-text"));
     let page = DeclarationPage {
         t,
         chrome: Chrome::new(t, format!("{} {}", d.standard.number, d.standard.title), "search"),

@@ -92,7 +92,9 @@ fn current(p: &SearchParams) -> Vec<(String, String)> {
     ];
     fields
         .iter()
-        .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|v| (k.to_string(), v.to_string())))
+        .filter_map(|(k, v)| {
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|v| (k.to_string(), v.to_string()))
+        })
         .collect()
 }
 
@@ -150,7 +152,13 @@ struct Built {
     sorts: Vec<FacetLink>,
 }
 
-fn build_filters(t: &'static Strings, names: &Names, r: &SearchRequest, res: &SearchResponse, cur: &[(String, String)]) -> Built {
+fn build_filters(
+    t: &'static Strings,
+    names: &Names,
+    r: &SearchRequest,
+    res: &SearchResponse,
+    cur: &[(String, String)],
+) -> Built {
     let f = &res.facets;
     let mut groups = vec![
         coded_group(t.search.kind, "kind", t.codes.kinds, &f.kind, &r.kinds, cur),
@@ -239,7 +247,10 @@ fn build_filters(t: &'static Strings, names: &Names, r: &SearchRequest, res: &Se
         active.push(ActiveFilter { label: label(t.codes.kinds, k), remove_href: href(cur, "kind", None) });
     }
     for k in &r.types {
-        active.push(ActiveFilter { label: label(t.codes.standard_types, k), remove_href: href(cur, "standard_type", None) });
+        active.push(ActiveFilter {
+            label: label(t.codes.standard_types, k),
+            remove_href: href(cur, "standard_type", None),
+        });
     }
     if let Some(d) = &r.division {
         let name = names.division_prefix(d).map(str::to_string).unwrap_or_else(|| d.clone());
@@ -257,7 +268,8 @@ fn build_filters(t: &'static Strings, names: &Names, r: &SearchRequest, res: &Se
         active.push(ActiveFilter { label: u.clone(), remove_href: href(cur, "uscc", None) });
     }
     if status_now != "public" {
-        let words = if status_now == "all" { t.search.status_all.to_string() } else { label(t.codes.statuses, status_now) };
+        let words =
+            if status_now == "all" { t.search.status_all.to_string() } else { label(t.codes.statuses, status_now) };
         active.push(ActiveFilter { label: words, remove_href: href(cur, "status", None) });
     }
 
@@ -313,7 +325,8 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
                 .find(|(k, _)| k == "q")
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default();
-            let message = e.details.first().map(|d| format!("{}：{}", d.field, d.message)).unwrap_or(e.message.to_string());
+            let message =
+                e.details.first().map(|d| format!("{}：{}", d.field, d.message)).unwrap_or(e.message.to_string());
             let mut page = empty_page(t, q, Some(message));
             page.heading = t.search.bad_request.to_string();
             return Ok(render(StatusCode::BAD_REQUEST, &page));
@@ -347,7 +360,11 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
         keep: cur.iter().filter(|(k, _)| k != "division" && k != "page").cloned().collect(),
         division_selected: request.division.is_some(),
         sorts: built.sorts,
-        clear_href: href(&cur.iter().filter(|(k, _)| k == "q").cloned().collect::<Vec<_>>(), "q", params.q.as_deref().filter(|s| !s.trim().is_empty())),
+        clear_href: href(
+            &cur.iter().filter(|(k, _)| k == "q").cloned().collect::<Vec<_>>(),
+            "q",
+            params.q.as_deref().filter(|s| !s.trim().is_empty()),
+        ),
         active: built.active,
         pages,
         prev_href: (request.page > 1).then(|| page_href(&cur, request.page - 1)),

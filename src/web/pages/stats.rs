@@ -75,7 +75,7 @@ pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
         .iter()
         .map(|s| (format!("{} {}", s.section.as_deref().unwrap_or(""), s.name).trim().to_string(), s.count))
         .collect();
-    sections.sort_by(|a, b| b.1.cmp(&a.1));
+    sections.sort_by_key(|s| std::cmp::Reverse(s.1));
     let months: Vec<(String, i64)> = {
         let all: Vec<(String, i64)> = d.by_month.iter().map(|m| (m.month.clone(), m.count)).collect();
         let skip = all.len().saturating_sub(MONTHS);

@@ -113,7 +113,8 @@ impl Browser {
             }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector).capabilities(caps).connect(&driver.url).await.expect("a Chromium session");
+        let client =
+            ClientBuilder::new(connector).capabilities(caps).connect(&driver.url).await.expect("a Chromium session");
         client.set_window_size(1280, 900).await.expect("window size");
         Self { client, profile, _driver: driver }
     }
@@ -129,7 +130,10 @@ impl Browser {
 
     async fn click(&self, css: &str) {
         let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
-        el.unwrap_or_else(|e| panic!("no element {css}: {e}")).click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        el.unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     async fn click_link(&self, text: &str) {
@@ -279,7 +283,7 @@ async fn browser_search_facets_declaration_and_diff() {
     b.shot("06-diff", true).await;
 
     // an organization page
-    b.click_link(&format!("{}", "← 返回声明")).await;
+    b.click_link("← 返回声明").await;
     b.click(".orgname a").await;
     assert_eq!(b.text("h1").await, "重庆巴渝老灶火锅食品有限公司");
     b.check_page("organization").await;
@@ -338,7 +342,10 @@ async fn browser_complaint_filed_and_tracked() {
     b.shot("11-complaint-receipt", false).await;
 
     b.click_link("查询办理进度").await;
-    assert_eq!(b.client.find(Locator::Css("#code")).await.expect("code").prop("value").await.expect("v"), Some(code.clone()));
+    assert_eq!(
+        b.client.find(Locator::Css("#code")).await.expect("code").prop("value").await.expect("v"),
+        Some(code.clone())
+    );
     b.fill("#key", &key).await;
     b.click("form.form button[type=submit]").await;
     let result = b.text("#track-result").await;
@@ -384,7 +391,7 @@ async fn browser_campaign_report_stats_and_open_data() {
     assert_eq!(b.text("h1").await, "接口文档");
     b.fill("#api-filter", "/search").await;
     let visible = b.js("return [...document.querySelectorAll('[data-api-op]')].filter(o => !o.hidden).length").await;
-    assert!(visible.as_u64().is_some_and(|n| n >= 1 && n < 10), "the filter narrows the list: {visible}");
+    assert!(visible.as_u64().is_some_and(|n| (1..10).contains(&n)), "the filter narrows the list: {visible}");
     b.check_page("api docs").await;
     b.shot("16-api-docs", false).await;
     b.close().await;

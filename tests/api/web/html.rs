@@ -42,7 +42,17 @@ async fn every_page_is_html_with_security_headers_and_one_h1() {
     }
     // the declaration page shows what the issue asks for
     let d = page(&app, &format!("/declarations/{}", s.hotpot)).await;
-    for words in ["重庆火锅底料", "Q/BYHG 002-2024", "清油火锅底料", "酸价（以脂肪计）", "安全/健康/环保", "责令整改", "第 2 版", "查看差异", "反映问题"] {
+    for words in [
+        "重庆火锅底料",
+        "Q/BYHG 002-2024",
+        "清油火锅底料",
+        "酸价（以脂肪计）",
+        "安全/健康/环保",
+        "责令整改",
+        "第 2 版",
+        "查看差异",
+        "反映问题",
+    ] {
         assert!(d.text.contains(words), "declaration page lacks {words}");
     }
     assert!(d.text.contains(&format!("/complaints/new?declaration_id={}", s.hotpot)));
@@ -53,7 +63,9 @@ async fn every_page_is_html_with_security_headers_and_one_h1() {
         assert!(diff.text.contains(words), "diff lacks {words}");
     }
     let report = page(&app, &format!("/campaigns/{}/report", s.campaign)).await;
-    for words in ["shapingba-2025-q3", "stdreg-draw-v1", "ChaCha20", "公开信息与实际不一致", "重庆巴渝老灶火锅食品有限公司"] {
+    for words in
+        ["shapingba-2025-q3", "stdreg-draw-v1", "ChaCha20", "公开信息与实际不一致", "重庆巴渝老灶火锅食品有限公司"]
+    {
         assert!(report.text.contains(words), "report lacks {words}");
     }
     let stats = page(&app, "/stats").await;
@@ -196,7 +208,11 @@ async fn forms_that_write_need_the_csrf_token_and_share_the_api_rules() {
     ];
     let r = post_form(&app, "/complaints/new", Some(&cookie), &invalid).await;
     r.assert_status(422);
-    assert!(r.text.contains("id=\"form-errors\"") && r.text.contains("href=\"#description\"") && r.text.contains("href=\"#email\""));
+    assert!(
+        r.text.contains("id=\"form-errors\"")
+            && r.text.contains("href=\"#description\"")
+            && r.text.contains("href=\"#email\"")
+    );
     assert!(r.text.contains("王五"), "what was typed is kept");
     assert_eq!(count(), 0);
     invalid.retain(|(k, _)| *k != "category");
@@ -209,16 +225,29 @@ async fn forms_that_write_need_the_csrf_token_and_share_the_api_rules() {
     r.assert_status(201);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     let grab = |id: &str| {
-        r.text.split(&format!("id=\"{id}\" class=\"mono big\">")).nth(1).and_then(|s| s.split('<').next()).expect(id).to_string()
+        r.text
+            .split(&format!("id=\"{id}\" class=\"mono big\">"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .expect(id)
+            .to_string()
     };
     let (code, key) = (grab("tracking-code"), grab("access-key"));
     assert_eq!(count(), 1);
     let api = app.get(&format!("/api/v1/complaints/track/{code}"), None).await;
     api.assert_status(404);
-    let tracked = post_form(&app, "/complaints/track", Some(&cookie), &[("csrf_token", &token), ("code", &code), ("key", &key)]).await;
+    let tracked =
+        post_form(&app, "/complaints/track", Some(&cookie), &[("csrf_token", &token), ("code", &code), ("key", &key)])
+            .await;
     tracked.assert_status(200);
     assert!(tracked.text.contains("已收到，等待受理") && tracked.text.contains("收到投诉举报"));
-    let wrong_key = post_form(&app, "/complaints/track", Some(&cookie), &[("csrf_token", &token), ("code", &code), ("key", "nope")]).await;
+    let wrong_key = post_form(
+        &app,
+        "/complaints/track",
+        Some(&cookie),
+        &[("csrf_token", &token), ("code", &code), ("key", "nope")],
+    )
+    .await;
     wrong_key.assert_status(404);
     assert!(wrong_key.text.contains("查询码或查询密钥不正确"));
 

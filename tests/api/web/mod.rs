@@ -3,6 +3,7 @@
 
 mod browser;
 mod html;
+mod latency;
 mod seed;
 
 use crate::helpers::{Resp, TestApp};
@@ -27,7 +28,9 @@ pub async fn page(app: &TestApp, path: &str) -> Resp {
 #[track_caller]
 pub fn assert_security_headers(r: &Resp, what: &str) {
     let csp = r.header("content-security-policy").unwrap_or_default();
-    for part in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"] {
+    for part in
+        ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]
+    {
         assert!(csp.contains(part), "{what}: CSP {csp:?} lacks {part}");
     }
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{what}: CSP {csp:?} allows inline code");

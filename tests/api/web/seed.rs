@@ -217,7 +217,9 @@ pub async fn seed(app: &TestApp) -> Seeded {
         };
         app.post(&format!("/api/v1/inspections/{iid}/result"), Some(&regulator.token), result).await.assert_status(200);
     }
-    app.post(&format!("/api/v1/campaigns/{campaign}/close"), Some(&regulator.token), json!({})).await.assert_status(200);
+    app.post(&format!("/api/v1/campaigns/{campaign}/close"), Some(&regulator.token), json!({}))
+        .await
+        .assert_status(200);
 
     // An anonymous complaint about the battery declaration.
     let r = app
@@ -233,13 +235,5 @@ pub async fn seed(app: &TestApp) -> Seeded {
     app.drain_outbox().await;
     let mut conn = app.db();
     stdreg::services::stats::fold_all(&mut conn).expect("fold statistics");
-    Seeded {
-        hotpot_org,
-        battery,
-        ebike,
-        hotpot,
-        fridge,
-        group_std,
-        campaign,
-    }
+    Seeded { hotpot_org, battery, ebike, hotpot, fridge, group_std, campaign }
 }
