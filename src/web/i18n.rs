@@ -718,7 +718,7 @@ pub static ZH: Strings = Strings {
         sample_size: "计划抽取数量",
         eligible: "符合条件的声明数量",
         drawn: "实际抽取数量",
-        took_all: "符合条件的声明少于计划数量，已全部抽取。",
+        took_all: "符合条件的声明不多于计划数量，已全部抽取。",
         dates: "时间",
         drawn_at: "抽取时间",
         closed_at: "公示时间",
