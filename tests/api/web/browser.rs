@@ -88,7 +88,35 @@ impl Drop for ChromeDriver {
 struct Browser {
     client: Client,
     profile: PathBuf,
+    closed: bool,
     _driver: Arc<ChromeDriver>,
+}
+
+/// PIDs of the processes started with this profile folder (this session's Chromium only).
+fn processes_using(profile: &std::path::Path) -> Vec<u32> {
+    let needle = format!("--user-data-dir={}", profile.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| c.split(|b| *b == 0).any(|arg| arg == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+impl Drop for Browser {
+    /// A test that panicked never reached `close`: end its Chromium by PID, so none is left behind.
+    fn drop(&mut self) {
+        if !self.closed {
+            for pid in processes_using(&self.profile) {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+            let _ = std::fs::remove_dir_all(&self.profile);
+        }
+    }
 }
 
 impl Browser {
@@ -116,7 +144,7 @@ impl Browser {
         let client =
             ClientBuilder::new(connector).capabilities(caps).connect(&driver.url).await.expect("a Chromium session");
         client.set_window_size(1280, 900).await.expect("window size");
-        Self { client, profile, _driver: driver }
+        Self { client, profile, closed: false, _driver: driver }
     }
 
     async fn goto(&self, url: &str) {
@@ -205,9 +233,10 @@ impl Browser {
         assert_eq!(report["overflow"], false, "{what}: the page is wider than the window");
     }
 
-    async fn close(self) {
-        let _ = self.client.close().await;
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
         let _ = std::fs::remove_dir_all(&self.profile);
+        self.closed = true;
     }
 }
 
