@@ -34,4 +34,5 @@ pub mod services;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;
+pub mod web;
 pub mod worker;

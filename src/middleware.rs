@@ -1,5 +1,6 @@
 //! The request boundary: a request id per request (echoed as `x-request-id`), a tracing span,
-//! metrics by route and status, the JSON error body for every failure (including actix's own), and
+//! metrics by route and status, the JSON error body for every API failure (including actix's own),
+//! an HTML error page for every failure on a page path, and
 //! the single place where unexpected errors are logged.
 
 use std::time::Instant;
@@ -28,7 +29,7 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
 }
 
 /// Whether the path belongs to the JSON API (errors there are always JSON).
-fn is_api_path(path: &str) -> bool {
+pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
@@ -55,15 +56,33 @@ pub async fn request_context(
             Some(e) => tracing::error!(error = %e, "unexpected error"),
             None => tracing::error!("internal error response"),
         }
-        let body = ApiError::new(Code::Internal, format!("服务器内部错误，请稍后重试（请求号 {id}）")).body();
-        res = res.into_response(HttpResponse::InternalServerError().json(body));
+        if is_api_path(&path) {
+            let body = ApiError::new(Code::Internal, format!("服务器内部错误，请稍后重试（请求号 {id}）")).body();
+            res = res.into_response(HttpResponse::InternalServerError().json(body));
+        } else {
+            let page = crate::web::page::status_page(res.request(), status, None);
+            res = res.into_response(page);
+        }
     } else if status.is_client_error() || status.is_server_error() {
         let is_json = res
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/json"));
-        if !is_json && is_api_path(&path) {
+        let is_html = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html"));
+        if !is_api_path(&path) && !is_html && !is_json {
+            // actix's own errors on page paths (wrong method, body too large): a page, not a bare status
+            let page = crate::web::page::status_page(res.request(), status, None);
+            let allow = res.headers().get(header::ALLOW).cloned();
+            res = res.into_response(page);
+            if let Some(v) = allow {
+                res.headers_mut().insert(header::ALLOW, v);
+            }
+        } else if !is_json && is_api_path(&path) {
             let mut err = ApiError::of(Code::for_status(status));
             if let Some(e) = res.response().error() {
                 tracing::debug!(error = %e, "framework error");

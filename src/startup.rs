@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -108,6 +108,9 @@ impl RouteTable {
 }
 
 async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+    if !crate::middleware::is_api_path(req.path()) {
+        return Ok(crate::web::page::not_found(&req));
+    }
     if let Some(methods) = table.allowed(req.path()) {
         let mut err = ApiError::new(
             Code::MethodNotAllowed,
@@ -142,18 +145,18 @@ pub fn build_app(
         .split_for_parts();
     let doc = serde_json::to_value(&api).unwrap_or_default();
     let table = RouteTable::from_openapi(&doc);
-    app.app_data(web::Data::new(state))
+    let web_state = web::Data::new(crate::web::WebState::new(&state));
+    app.configure(crate::web::configure)
+        .app_data(web_state)
+        .app_data(web::Data::new(state))
         .app_data(metrics)
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(doc))
         .app_data(crate::extract::path_config())
         .default_service(web::to(fallback))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
-        )
         .wrap(from_fn(crate::middleware::request_context))
+        // outermost, so the error pages that request_context substitutes carry the headers too
+        .wrap(from_fn(crate::web::security::headers))
 }
 
 /// A bound, not yet running, HTTP server.

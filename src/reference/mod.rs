@@ -499,6 +499,47 @@ pub struct Division {
     pub parent_code: Option<String>,
 }
 
+/// Divisions under a parent code, by code; without a parent, the provinces (pickers and names).
+pub fn divisions_under(conn: &mut PgConnection, parent: Option<&str>) -> QueryResult<Vec<Division>> {
+    let query = divisions::table.select(Division::as_select()).order(divisions::code).into_boxed();
+    match parent {
+        Some(p) => query.filter(divisions::parent_code.eq(p.to_string())).load(conn),
+        None => query.filter(divisions::level.eq("province")).load(conn),
+    }
+}
+
+/// A GB/T 4754-2017 industry in API form.
+#[derive(serde::Serialize, Debug, Clone, utoipa::ToSchema)]
+pub struct Industry {
+    /// API form: section letter plus digits (`C3841`).
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+/// Industries under a parent in API form (`C`, `C38`); without a parent, the 20 sections.
+pub fn industries_under(conn: &mut PgConnection, parent: Option<&str>) -> QueryResult<Vec<Industry>> {
+    let mut query = industries::table
+        .select((industries::code, industries::name, industries::level, industries::section))
+        .order(industries::code)
+        .into_boxed();
+    query = match parent {
+        Some(p) => query
+            .filter(industries::parent_code.eq(crate::domain::codes::industry_table_key(p).to_string()))
+            .filter(industries::section.eq(p[..1].to_string())),
+        None => query.filter(industries::level.eq("section")),
+    };
+    let rows: Vec<(String, String, String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name, level, section)| Industry {
+            code: if level == "section" { code } else { format!("{section}{code}") },
+            name,
+            level,
+        })
+        .collect())
+}
+
 pub fn find_division(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Division>> {
     divisions::table.find(code).select(Division::as_select()).first(conn).optional()
 }

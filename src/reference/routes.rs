@@ -4,10 +4,7 @@ use actix_web::{get, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{
-    self,
-    schema::{catalog_standards, divisions, industries},
-};
+use crate::db::{self, schema::catalog_standards};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::startup::AppState;
@@ -43,12 +40,7 @@ pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>)
             Some(p) => Some(super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
             None => None,
         };
-        let mut query = divisions::table.select(Division::as_select()).order(divisions::code).into_boxed();
-        query = match &parent {
-            Some(p) => query.filter(divisions::parent_code.eq(p)),
-            None => query.filter(divisions::level.eq("province")),
-        };
-        Ok(DivisionList { parent: parent_row, items: query.load(conn)? })
+        Ok(DivisionList { parent: parent_row, items: super::divisions_under(conn, parent.as_deref())? })
     })
     .await?;
     Ok(web::Json(list))
@@ -61,13 +53,7 @@ pub struct IndustryQuery {
     pub parent: Option<String>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Industry {
-    /// API form: section letter plus digits (`C3841`).
-    pub code: String,
-    pub name: String,
-    pub level: String,
-}
+pub use super::Industry;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct IndustryList {
@@ -88,28 +74,7 @@ pub async fn list_industries(
         ),
         None => None,
     };
-    let items = db::run(&state.pool, move |conn| {
-        let mut query = industries::table
-            .select((industries::code, industries::name, industries::level, industries::section))
-            .order(industries::code)
-            .into_boxed();
-        query = match &parent {
-            Some(p) => query
-                .filter(industries::parent_code.eq(crate::domain::codes::industry_table_key(p).to_string()))
-                .filter(industries::section.eq(p[..1].to_string())),
-            None => query.filter(industries::level.eq("section")),
-        };
-        let rows: Vec<(String, String, String, String)> = query.load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(code, name, level, section)| Industry {
-                code: if level == "section" { code } else { format!("{section}{code}") },
-                name,
-                level,
-            })
-            .collect())
-    })
-    .await?;
+    let items = db::run(&state.pool, move |conn| Ok(super::industries_under(conn, parent.as_deref())?)).await?;
     Ok(web::Json(IndustryList { items }))
 }
 

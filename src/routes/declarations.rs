@@ -6,13 +6,12 @@ use uuid::Uuid;
 
 use crate::auth::{MaybeActor, OrgMember};
 use crate::db;
-use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Json, Query, is_json_content_type, read_body};
 use crate::files::{BlobStore, is_pdf};
 use crate::services::declarations::bulk::{self, ItemResult};
 use crate::services::declarations::input::{self, DeclarationBody, DeclarationPatch};
-use crate::services::declarations::{self as decls, DeclarationList, DeclarationView, lifecycle};
+use crate::services::declarations::{self as decls, DeclarationList, DeclarationView, VersionDiff, lifecycle};
 use crate::startup::AppState;
 
 /// Uploads and bulk bodies may be this large (SPEC §5: uploads 20 MiB).
@@ -157,46 +156,6 @@ pub struct DiffQuery {
     pub to: i32,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct VersionDiff {
-    pub from: i32,
-    pub to: i32,
-    /// Changed declaration fields (standard number, title, codes, statements, full text...).
-    pub changes: Vec<FieldChange>,
-    pub products: ListDiff,
-    pub indicators: ListDiff,
-}
-
-const DIFF_FIELDS: &[&str] = &[
-    "standard_number",
-    "standard_title",
-    "standard_type",
-    "industry_code",
-    "ics_code",
-    "ccs_code",
-    "below_recommended",
-    "summary",
-    "effective_date",
-    "full_text_sha256",
-    "full_text_public",
-];
-
-fn diff_shape(v: &DeclarationView) -> serde_json::Value {
-    serde_json::json!({
-        "standard_number": v.standard.normalized,
-        "standard_title": v.standard.title,
-        "standard_type": v.standard.kind,
-        "industry_code": v.industry_code,
-        "ics_code": v.ics_code,
-        "ccs_code": v.ccs_code,
-        "below_recommended": v.below_recommended,
-        "summary": v.summary,
-        "effective_date": v.effective_date,
-        "full_text_sha256": v.full_text.as_ref().map(|f| f.sha256.clone()),
-        "full_text_public": v.full_text_public,
-    })
-}
-
 /// What changed between two versions, field by field (products matched by name and model,
 /// indicators by name). Public for published versions.
 #[utoipa::path(tag = "declarations", params(("id" = Uuid, Path), DiffQuery), responses((status = 200, body = VersionDiff), (status = 404)))]
@@ -209,27 +168,8 @@ pub async fn diff_versions(
 ) -> ApiResult<web::Json<VersionDiff>> {
     let id = path.into_inner();
     let (from, to) = (q.from, q.to);
-    let (a, b) = db::run(&state.pool, move |conn| {
-        let a = decls::get_version_for(conn, actor.0.as_ref(), id, from)?;
-        let b = decls::get_version_for(conn, actor.0.as_ref(), id, to)?;
-        Ok((a, b))
-    })
-    .await?;
-    let to_values = |v: &DeclarationView| -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-        (
-            v.products.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
-            v.indicators.iter().filter_map(|i| serde_json::to_value(i).ok()).collect(),
-        )
-    };
-    let (pa, ia) = to_values(&a);
-    let (pb, ib) = to_values(&b);
-    Ok(web::Json(VersionDiff {
-        from,
-        to,
-        changes: diff::fields(&diff_shape(&a), &diff_shape(&b), DIFF_FIELDS),
-        products: diff::list(&pa, &pb, diff::product_key),
-        indicators: diff::list(&ia, &ib, diff::indicator_key),
-    }))
+    let diff = db::run(&state.pool, move |conn| decls::diff_for(conn, actor.0.as_ref(), id, from, to)).await?;
+    Ok(web::Json(diff))
 }
 
 /// Uploads the standard's full text (a PDF, at most 20 MiB) to the pending draft. Stored by its
@@ -402,14 +342,7 @@ pub async fn list_organization_declarations(
     let (page, per_page) = paging(q.page, q.per_page)?;
     let status = status_filter(q.status, false)?;
     let list = db::run(&state.pool, move |conn| {
-        use diesel::prelude::*;
-        let org: Uuid = crate::db::schema::organizations::table
-            .filter(crate::db::schema::organizations::uscc.eq(uscc.as_str()))
-            .select(crate::db::schema::organizations::id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("组织"))?;
-        Ok(decls::list_for_organization(conn, org, true, status.as_deref(), page, per_page)?)
+        decls::list_public_for_uscc(conn, uscc.as_str(), status.as_deref(), page, per_page)
     })
     .await?;
     Ok(web::Json(list))

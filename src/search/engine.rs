@@ -116,6 +116,12 @@ pub struct Facets {
     pub kind: BTreeMap<String, usize>,
     pub standard_type: BTreeMap<String, usize>,
     pub status: BTreeMap<String, usize>,
+    /// By division prefix (`50`, `5001`, `500103`): every level a declaration's division belongs to.
+    pub division: BTreeMap<String, usize>,
+    /// By GB/T 4754 section letter (`C`).
+    pub industry_section: BTreeMap<String, usize>,
+    /// `true` / `false`: with or without an active supervision flag.
+    pub flagged: BTreeMap<String, usize>,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
@@ -223,7 +229,14 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
     query
         .with_page(req.page)
         .with_hits_per_page(req.per_page)
-        .with_facets(Selectors::Some(&["kind", "standard_type", "status"]))
+        .with_facets(Selectors::Some(&[
+            "kind",
+            "standard_type",
+            "status",
+            "division_prefixes",
+            "industry_section",
+            "flagged",
+        ]))
         .with_attributes_to_highlight(Selectors::Some(&[
             "standard_number",
             "standard_title",
@@ -247,6 +260,9 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
         kind: facet_map(&results.facet_distribution, "kind"),
         standard_type: facet_map(&results.facet_distribution, "standard_type"),
         status: facet_map(&results.facet_distribution, "status"),
+        division: facet_map(&results.facet_distribution, "division_prefixes"),
+        industry_section: facet_map(&results.facet_distribution, "industry_section"),
+        flagged: facet_map(&results.facet_distribution, "flagged"),
     };
     Ok(SearchResponse {
         total: results.total_hits.unwrap_or(results.hits.len()),
@@ -377,28 +393,55 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
                 .then_order_by(declarations::id),
         };
         let ids: Vec<Uuid> = page.limit(r.per_page as i64).offset(((r.page - 1) * r.per_page) as i64).load(conn)?;
+        let matching = || declarations::table.filter(declarations::id.eq_any(filtered(&r).select(declarations::id)));
         let count_by = |conn: &mut PgConnection, col: &str| -> QueryResult<BTreeMap<String, usize>> {
-            let matching = declarations::table.filter(declarations::id.eq_any(filtered(&r).select(declarations::id)));
             let rows: Vec<(String, i64)> = match col {
-                "kind" => matching
+                "kind" => matching()
                     .group_by(declarations::kind)
                     .select((declarations::kind, diesel::dsl::count_star()))
                     .load(conn)?,
-                "standard_type" => matching
+                "standard_type" => matching()
                     .group_by(declarations::standard_type)
                     .select((declarations::standard_type, diesel::dsl::count_star()))
                     .load(conn)?,
-                _ => matching
+                _ => matching()
                     .group_by(declarations::status)
                     .select((declarations::status, diesel::dsl::count_star()))
                     .load(conn)?,
             };
             Ok(rows.into_iter().map(|(k, n)| (k, n as usize)).collect())
         };
+        let by_division: Vec<(String, i64)> = matching()
+            .group_by(declarations::division_code)
+            .select((declarations::division_code, diesel::dsl::count_star()))
+            .load(conn)?;
+        let mut division = BTreeMap::new();
+        for (code, n) in by_division {
+            for prefix in crate::domain::codes::division_prefixes(&code) {
+                *division.entry(prefix).or_insert(0) += n as usize;
+            }
+        }
+        let by_industry: Vec<(Option<String>, i64)> = matching()
+            .group_by(declarations::industry_code)
+            .select((declarations::industry_code, diesel::dsl::count_star()))
+            .load(conn)?;
+        let mut industry_section = BTreeMap::new();
+        for (code, n) in by_industry {
+            if let Some(section) = code.as_deref().and_then(|c| c.get(..1)) {
+                *industry_section.entry(section.to_string()).or_insert(0) += n as usize;
+            }
+        }
+        let by_flag: Vec<(bool, i64)> = matching()
+            .group_by(declarations::flagged)
+            .select((declarations::flagged, diesel::dsl::count_star()))
+            .load(conn)?;
         let facets = Facets {
             kind: count_by(conn, "kind")?,
             standard_type: count_by(conn, "standard_type")?,
             status: count_by(conn, "status")?,
+            division,
+            industry_section,
+            flagged: by_flag.into_iter().map(|(f, n)| (f.to_string(), n as usize)).collect(),
         };
         Ok((ids, total, facets))
     })

@@ -831,6 +831,11 @@ pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, 
 
 // ---------------------------------------------------------------- public profile
 
+/// How many organizations are registered (the home page's count).
+pub fn count_organizations(conn: &mut PgConnection) -> QueryResult<i64> {
+    organizations::table.count().get_result(conn)
+}
+
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct DeclarationCounts {
     /// Declarations in force (public).

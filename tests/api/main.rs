@@ -14,3 +14,4 @@ mod search;
 mod seed;
 mod stats;
 mod supervision;
+mod web;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::db::schema::{declaration_versions, declarations, flags, organizations};
 use crate::domain::declaration::publicly_visible;
+use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult};
 use input::{Indicator, Product, Warning};
 
@@ -356,6 +357,23 @@ fn list_item(d: DeclarationRow) -> DeclarationListItem {
     }
 }
 
+/// The published declarations of the organization with this (normalized) USCC; 404 when unknown.
+pub fn list_public_for_uscc(
+    conn: &mut PgConnection,
+    uscc: &str,
+    status: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> ApiResult<DeclarationList> {
+    let org: Uuid = organizations::table
+        .filter(organizations::uscc.eq(uscc))
+        .select(organizations::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("组织"))?;
+    Ok(list_for_organization(conn, org, true, status, page, per_page)?)
+}
+
 /// Declarations of an organization: `public_only` for everyone else (never drafts).
 pub fn list_for_organization(
     conn: &mut PgConnection,
@@ -383,4 +401,74 @@ pub fn list_for_organization(
         .select(DeclarationRow::as_select())
         .load(conn)?;
     Ok(DeclarationList { items: rows.into_iter().map(list_item).collect(), total, page, per_page })
+}
+
+// ---------------------------------------------------------------- differences between versions
+
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct VersionDiff {
+    pub from: i32,
+    pub to: i32,
+    /// Changed declaration fields (standard number, title, codes, statements, full text...).
+    pub changes: Vec<FieldChange>,
+    pub products: ListDiff,
+    pub indicators: ListDiff,
+}
+
+pub const DIFF_FIELDS: &[&str] = &[
+    "standard_number",
+    "standard_title",
+    "standard_type",
+    "industry_code",
+    "ics_code",
+    "ccs_code",
+    "below_recommended",
+    "summary",
+    "effective_date",
+    "full_text_sha256",
+    "full_text_public",
+];
+
+fn diff_shape(v: &DeclarationView) -> serde_json::Value {
+    serde_json::json!({
+        "standard_number": v.standard.normalized,
+        "standard_title": v.standard.title,
+        "standard_type": v.standard.kind,
+        "industry_code": v.industry_code,
+        "ics_code": v.ics_code,
+        "ccs_code": v.ccs_code,
+        "below_recommended": v.below_recommended,
+        "summary": v.summary,
+        "effective_date": v.effective_date,
+        "full_text_sha256": v.full_text.as_ref().map(|f| f.sha256.clone()),
+        "full_text_public": v.full_text_public,
+    })
+}
+
+/// What changed between two versions the actor may see (products matched by name and model,
+/// indicators by name).
+pub fn diff_for(
+    conn: &mut PgConnection,
+    actor: Option<&Actor>,
+    id: Uuid,
+    from: i32,
+    to: i32,
+) -> ApiResult<VersionDiff> {
+    let a = get_version_for(conn, actor, id, from)?;
+    let b = get_version_for(conn, actor, id, to)?;
+    let to_values = |v: &DeclarationView| -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+        (
+            v.products.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
+            v.indicators.iter().filter_map(|i| serde_json::to_value(i).ok()).collect(),
+        )
+    };
+    let (pa, ia) = to_values(&a);
+    let (pb, ib) = to_values(&b);
+    Ok(VersionDiff {
+        from,
+        to,
+        changes: diff::fields(&diff_shape(&a), &diff_shape(&b), DIFF_FIELDS),
+        products: diff::list(&pa, &pb, diff::product_key),
+        indicators: diff::list(&ia, &ib, diff::indicator_key),
+    })
 }

@@ -479,6 +479,19 @@ pub fn list(conn: &mut PgConnection, actor: &Actor, status: Option<&str>) -> Api
         .collect())
 }
 
+/// Closed campaigns, whose reports are public, most recently closed first.
+pub fn closed(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<CampaignView>> {
+    Ok(campaigns::table
+        .filter(campaigns::status.eq("closed"))
+        .order((campaigns::closed_at.desc(), campaigns::id))
+        .limit(limit)
+        .select(CampaignRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 /// Closes a drawn campaign once every inspection has a result; the report becomes public.
 pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<CampaignView> {
     let c = load_for(conn, actor, id, true)?;
