@@ -3,7 +3,6 @@
 
 mod browser;
 mod html;
-mod latency;
 mod seed;
 
 use crate::helpers::{Resp, TestApp};
