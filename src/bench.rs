@@ -597,10 +597,16 @@ async fn bulk_phase(
                 published_by: v.published_by,
             })
             .collect();
-        // the search text, as the application computes it, belongs to the raw work too
+        // the same search text (its trigram index is part of the raw work too)
+        let texts: HashMap<Uuid, String> = declarations::table
+            .filter(declarations::id.eq_any(&ids_for_copy))
+            .select((declarations::id, declarations::search_text))
+            .load::<(Uuid, String)>(&mut conn)?
+            .into_iter()
+            .collect();
         let mut d_rows = d_rows;
         for (row, d) in d_rows.iter_mut().zip(&decls) {
-            row.search_text = format!("{} {}", d.standard_number, d.standard_title);
+            row.search_text = texts.get(&d.id).cloned().unwrap_or_default();
         }
         let started = Instant::now();
         conn.transaction::<(), anyhow::Error, _>(|conn| {

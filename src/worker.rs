@@ -46,13 +46,15 @@ pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
                 Err(e) => tracing::warn!(error = %e, "scheduled jobs failed"),
             }
         }
-        match crate::search::sync::drain_once(&state, 500).await {
-            Ok(0) => {
+        let sent = crate::search::sync::drain_once(&state, 2000).await;
+        let confirmed = crate::search::sync::confirm(&state).await;
+        match (sent, confirmed) {
+            (Ok(0), Ok(0)) => {
                 backoff = Duration::ZERO;
                 tokio::time::sleep(state.settings.worker_poll).await;
             }
-            Ok(_) => backoff = Duration::ZERO,
-            Err(e) => {
+            (Ok(_), Ok(_)) => backoff = Duration::ZERO,
+            (Err(e), _) | (_, Err(e)) => {
                 backoff = (backoff * 2).clamp(Duration::from_millis(500), Duration::from_secs(30));
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox batch failed");
                 tokio::time::sleep(backoff).await;

@@ -394,6 +394,8 @@ diesel::table! {
         available_at -> Timestamptz,
         attempts -> Int4,
         last_error -> Nullable<Text>,
+        task_uids -> Nullable<Array<Nullable<Int8>>>,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -70,7 +70,7 @@ impl From<DeclarationDoc> for Hit {
         }
     }
 }
-use super::query::{SearchRequest, Sort};
+use super::query::{FacetSet, SearchRequest, Sort};
 use crate::db::{
     self,
     schema::{declarations, organizations},
@@ -117,10 +117,14 @@ pub struct Facets {
     pub standard_type: BTreeMap<String, usize>,
     pub status: BTreeMap<String, usize>,
     /// By division prefix (`50`, `5001`, `500103`): every level a declaration's division belongs to.
+    /// Only on the search page (the API leaves it out).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub division: BTreeMap<String, usize>,
-    /// By GB/T 4754 section letter (`C`).
+    /// By GB/T 4754 section letter (`C`). Only on the search page.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub industry_section: BTreeMap<String, usize>,
-    /// `true` / `false`: with or without an active supervision flag.
+    /// `true` / `false`: with or without an active supervision flag. Only on the search page.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub flagged: BTreeMap<String, usize>,
 }
 
@@ -189,13 +193,22 @@ fn facet_map(dist: &Option<HashMap<String, HashMap<String, usize>>>, name: &str)
         .unwrap_or_default()
 }
 
+/// The facet attributes a search asks Meilisearch to count.
+pub fn facet_names(req: &SearchRequest) -> &'static [&'static str] {
+    match req.facets {
+        FacetSet::Standard => &["kind", "standard_type", "status"],
+        FacetSet::Extended => &["kind", "standard_type", "status", "division_prefixes", "industry_section", "flagged"],
+        FacetSet::None => &[],
+    }
+}
+
 /// The JSON body Meilisearch receives for a search (the same the SDK sends; used to benchmark
 /// Meilisearch directly with identical requests).
 pub fn meili_body(req: &SearchRequest) -> serde_json::Value {
     let mut body = serde_json::json!({
         "page": req.page,
         "hitsPerPage": req.per_page,
-        "facets": ["kind", "standard_type", "status"],
+        "facets": facet_names(req),
         "attributesToRetrieve": RETRIEVED,
         "attributesToHighlight": ["standard_number", "standard_title", "organization_name", "products"],
         "highlightPreTag": PRE,
@@ -216,27 +229,18 @@ pub fn meili_body(req: &SearchRequest) -> serde_json::Value {
     body
 }
 
-/// Searches Meilisearch.
-pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Result<SearchResponse> {
-    let index = state.search.client.index(state.search.declarations_uid());
-    let filter = req.meili_filter();
-    let sort: Vec<&str> = match req.sort {
-        Some(Sort::NewestFirst) => vec!["published_at:desc"],
-        Some(Sort::OldestFirst) => vec!["published_at:asc"],
-        _ => Vec::new(),
-    };
-    let mut query = index.search();
+/// Sets every search parameter on the SDK query (the same as [`meili_body`]).
+fn configure<'a, Http: meilisearch_sdk::request::HttpClient>(
+    query: &mut meilisearch_sdk::search::SearchQuery<'a, Http>,
+    req: &'a SearchRequest,
+    filter: &'a Option<String>,
+    sort: &'a [&'a str],
+) {
     query
         .with_page(req.page)
         .with_hits_per_page(req.per_page)
-        .with_facets(Selectors::Some(&[
-            "kind",
-            "standard_type",
-            "status",
-            "division_prefixes",
-            "industry_section",
-            "flagged",
-        ]))
+        .with_facets(Selectors::Some(facet_names(req)))
+        .with_attributes_to_retrieve(Selectors::Some(RETRIEVED))
         .with_attributes_to_highlight(Selectors::Some(&[
             "standard_number",
             "standard_title",
@@ -249,13 +253,32 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
     if let Some(q) = &req.q {
         query.with_query(q);
     }
-    if let Some(f) = &filter {
+    if let Some(f) = filter {
         query.with_filter(f);
     }
     if !sort.is_empty() {
-        query.with_sort(&sort);
+        query.with_sort(sort);
     }
+}
+
+/// Searches Meilisearch.
+pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Result<SearchResponse> {
+    let index = state.search.client.index(state.search.declarations_uid());
+    let filter = req.meili_filter();
+    let sort: Vec<&str> = match req.sort {
+        Some(Sort::NewestFirst) => vec!["published_at:desc"],
+        Some(Sort::OldestFirst) => vec!["published_at:asc"],
+        _ => Vec::new(),
+    };
+    let mut query = index.search();
+    configure(&mut query, req, &filter, &sort);
+    let started = std::time::Instant::now();
     let results = query.execute::<Hit>().await?;
+    tracing::debug!(
+        meili_ms = started.elapsed().as_secs_f64() * 1000.0,
+        hits = results.hits.len(),
+        "meilisearch answered"
+    );
     let facets = Facets {
         kind: facet_map(&results.facet_distribution, "kind"),
         standard_type: facet_map(&results.facet_distribution, "standard_type"),
@@ -411,6 +434,14 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
             };
             Ok(rows.into_iter().map(|(k, n)| (k, n as usize)).collect())
         };
+        if r.facets == FacetSet::None {
+            return Ok((ids, total, Facets::default()));
+        }
+        let standard = (count_by(conn, "kind")?, count_by(conn, "standard_type")?, count_by(conn, "status")?);
+        if r.facets == FacetSet::Standard {
+            let (kind, standard_type, status) = standard;
+            return Ok((ids, total, Facets { kind, standard_type, status, ..Facets::default() }));
+        }
         let by_division: Vec<(String, i64)> = matching()
             .group_by(declarations::division_code)
             .select((declarations::division_code, diesel::dsl::count_star()))
@@ -435,10 +466,11 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
             .group_by(declarations::flagged)
             .select((declarations::flagged, diesel::dsl::count_star()))
             .load(conn)?;
+        let (kind, standard_type, status) = standard;
         let facets = Facets {
-            kind: count_by(conn, "kind")?,
-            standard_type: count_by(conn, "standard_type")?,
-            status: count_by(conn, "status")?,
+            kind,
+            standard_type,
+            status,
             division,
             industry_section,
             flagged: by_flag.into_iter().map(|(f, n)| (f.to_string(), n as usize)).collect(),
@@ -482,6 +514,41 @@ pub async fn search(state: &AppState, req: &SearchRequest) -> ApiResult<SearchRe
                     e
                 }
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::SearchParams;
+
+    /// The benchmark compares the API with Meilisearch answering the very same request.
+    #[test]
+    fn the_direct_body_is_what_the_sdk_sends() {
+        let client = meilisearch_sdk::client::Client::new("http://127.0.0.1:1", Some("k")).expect("client");
+        let index = client.index("x");
+        for qs in [
+            "q=%E9%94%82%E7%94%B5%E6%B1%A0",
+            "q=gb17761&division=50&sort=published_at:desc",
+            "kind=service&page=2&per_page=50",
+            "",
+        ] {
+            let params: SearchParams = crate::extract::parse_query(qs).expect("params");
+            for facets in [FacetSet::Standard, FacetSet::Extended, FacetSet::None] {
+                let mut req = SearchRequest::parse(&params).expect("request");
+                req.facets = facets;
+                let filter = req.meili_filter();
+                let sort: Vec<&str> = match req.sort {
+                    Some(Sort::NewestFirst) => vec!["published_at:desc"],
+                    Some(Sort::OldestFirst) => vec!["published_at:asc"],
+                    None => Vec::new(),
+                };
+                let mut query = index.search();
+                configure(&mut query, &req, &filter, &sort);
+                let sdk = serde_json::to_value(&query).expect("serialize");
+                assert_eq!(sdk, meili_body(&req), "{qs}");
+            }
         }
     }
 }

@@ -50,9 +50,20 @@ pub enum Sort {
     OldestFirst,
 }
 
+/// Which facet counts a search computes: the API's three, the search page's six, or none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FacetSet {
+    #[default]
+    Standard,
+    Extended,
+    None,
+}
+
 /// A validated search.
 #[derive(Clone, Debug, Default)]
 pub struct SearchRequest {
+    /// Facet counts to compute (each costs time in Meilisearch).
+    pub facets: FacetSet,
     /// The text sent to the engine (normalized when it looks like a standard number).
     pub q: Option<String>,
     pub number_like: bool,
@@ -215,6 +226,7 @@ impl SearchRequest {
                 .ok_or_else(|| ApiError::bad_param("per_page", "应为 1 到 100 之间的整数"))?,
         };
         Ok(Self {
+            facets: FacetSet::Standard,
             q,
             number_like,
             kinds,

@@ -16,7 +16,7 @@ use diesel::sql_types::{Bool, Timestamptz};
 use meilisearch_sdk::client::SwapIndexes;
 use uuid::Uuid;
 
-use super::sync::{REINDEX_TARGET, write_index};
+use super::sync::REINDEX_TARGET;
 use super::{TASK_TIMEOUT, documents};
 use crate::db::schema::{declarations, outbox, search_state};
 use crate::startup::AppState;
@@ -142,6 +142,8 @@ async fn copy_and_swap(
     };
     let mut after = Uuid::nil();
     let mut copied = 0usize;
+    let mut tasks: Vec<meilisearch_sdk::task_info::TaskInfo> = Vec::new();
+    let fresh_index = search.client.index(fresh);
     loop {
         let from = after;
         let docs: Vec<documents::DeclarationDoc> = blocking(state, move |conn| {
@@ -157,10 +159,19 @@ async fn copy_and_swap(
         .await?;
         let Some(last) = docs.iter().map(|d| d.id).max() else { break };
         after = last;
-        write_index(search, fresh, &docs, &[]).await?;
+        // Sent without waiting: Meilisearch batches the additions; every task is checked below.
+        tasks.push(fresh_index.add_or_replace(&docs, Some("id")).await?);
         copied += docs.len();
         if let Some(b) = &bar {
             b.set_position(copied as u64);
+        }
+    }
+    for task in tasks {
+        let done = task
+            .wait_for_completion(&search.client, Some(std::time::Duration::from_millis(50)), Some(TASK_TIMEOUT * 10))
+            .await?;
+        if done.is_failure() {
+            anyhow::bail!("copying documents into the new index failed: {:?}", done.unwrap_failure());
         }
     }
     if let Some(b) = &bar {

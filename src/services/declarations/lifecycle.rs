@@ -168,6 +168,10 @@ pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, c: &Co
     let (warnings, _) = refs.catalog_check(c, "");
     let id = Uuid::now_v7();
     insert_declaration(conn, now, actor, &org, id, c, &warnings, false)?;
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let mut view = get_for(conn, Some(actor), id)?;
+    view.warnings = warnings;
+    // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
         now,
@@ -177,9 +181,6 @@ pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, c: &Co
         &org.division_code,
         serde_json::json!({"standard_number": c.number.normalized, "kind": c.kind.as_str(), "products": c.products.len()}),
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    let mut view = get_for(conn, Some(actor), id)?;
-    view.warnings = warnings;
     Ok(view)
 }
 
@@ -436,6 +437,10 @@ pub fn patch(
     } else {
         diesel::update(declarations::table.find(id)).set(declarations::updated_at.eq(now)).execute(conn)?;
     }
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let mut view = get_for(conn, Some(actor), id)?;
+    view.warnings = warnings;
+    // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
         now,
@@ -445,9 +450,6 @@ pub fn patch(
         &decl.division_code,
         serde_json::json!({"version": draft_no, "fields": changed}),
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    let mut view = get_for(conn, Some(actor), id)?;
-    view.warnings = warnings;
     Ok(view)
 }
 
@@ -535,6 +537,9 @@ pub fn publish(
         ))
         .execute(conn)
         .map_err(map_unique(&c.number.normalized))?;
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let view = get_for(conn, Some(actor), id)?;
+    // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
         now,
@@ -544,8 +549,7 @@ pub fn publish(
         &decl.division_code,
         serde_json::json!({"version": draft_no, "standard_number": c.number.normalized, "superseded_version": superseded}),
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    get_for(conn, Some(actor), id)
+    Ok(view)
 }
 
 /// Starts a revision: a new draft version prefilled from the current public one.
@@ -588,6 +592,9 @@ pub fn revise(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uu
             declarations::updated_at.eq(now),
         ))
         .execute(conn)?;
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let view = get_for(conn, Some(actor), id)?;
+    // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
         now,
@@ -597,8 +604,7 @@ pub fn revise(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uu
         &decl.division_code,
         serde_json::json!({"version": next, "from_version": current}),
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    get_for(conn, Some(actor), id)
+    Ok(view)
 }
 
 /// Withdraws a declaration (the organization, with a reason). A pending draft ends with it.
@@ -636,6 +642,9 @@ pub fn withdraw(
             declarations::updated_at.eq(now),
         ))
         .execute(conn)?;
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let view = get_for(conn, Some(actor), id)?;
+    // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
         now,
@@ -645,8 +654,7 @@ pub fn withdraw(
         &decl.division_code,
         serde_json::json!({"reason": reason, "versions": versions}),
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    get_for(conn, Some(actor), id)
+    Ok(view)
 }
 
 /// Records an uploaded full text (already stored under its sha256) on the pending draft.
@@ -682,6 +690,9 @@ pub fn attach_full_text(
     ))
     .execute(conn)?;
     diesel::update(declarations::table.find(id)).set(declarations::updated_at.eq(now)).execute(conn)?;
+    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let view = get_for(conn, Some(actor), id)?;
+    // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
         now,
@@ -691,8 +702,7 @@ pub fn attach_full_text(
         &decl.division_code,
         serde_json::json!({"version": draft_no, "sha256": sha256, "size": size}),
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    get_for(conn, Some(actor), id)
+    Ok(view)
 }
 
 /// The full text a caller may download: (sha256, number for the file name).

@@ -43,6 +43,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<We
         sort: Some(Sort::NewestFirst),
         page: 1,
         per_page: 6,
+        facets: crate::search::query::FacetSet::None,
         ..SearchRequest::default()
     };
     let found = engine::search(&state, &newest).await.or_page(&req)?;

@@ -316,8 +316,13 @@ fn empty_page(t: &'static Strings, q: String, error: Option<String>) -> SearchPa
 
 pub async fn search(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<WebState>) -> PageResult {
     let t = strings(&req);
-    let parsed: Result<(SearchParams, SearchRequest), ApiError> =
-        parse_query::<SearchParams>(req.query_string()).and_then(|p| SearchRequest::parse(&p).map(|r| (p, r)));
+    let parsed: Result<(SearchParams, SearchRequest), ApiError> = parse_query::<SearchParams>(req.query_string())
+        .and_then(|p| {
+            SearchRequest::parse(&p).map(|mut r| {
+                r.facets = crate::search::query::FacetSet::Extended;
+                (p, r)
+            })
+        });
     let (params, request) = match parsed {
         Ok(v) => v,
         Err(e) => {
