@@ -1,0 +1,1 @@
+DROP INDEX declaration_versions_draft_number_idx;
