@@ -83,3 +83,15 @@ mod tests {
         assert_eq!(query(&[("q".into(), "电池 a&b".into())]), "q=%E7%94%B5%E6%B1%A0+a%26b");
     }
 }
+
+/// A file size in words (`1.2 MB`, `830 KB`).
+pub fn size(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}

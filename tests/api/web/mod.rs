@@ -2,6 +2,7 @@
 //! and browser tests in headless Chromium over WebDriver.
 
 mod browser;
+mod console;
 mod html;
 mod latency;
 mod seed;
