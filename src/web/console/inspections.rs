@@ -11,23 +11,28 @@ use super::declarations::notice;
 use super::{Ctx, Errors, Form, Input, OrgUser, see_other};
 use crate::db;
 use crate::error::{ApiError, Code};
-use crate::services::supervision::inspections::{self, Finding, InspectionView, ListFilter, ResponseInput};
+use crate::services::supervision::inspections::{self, InspectionView, ListFilter, ResponseInput};
 use crate::web::format;
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
 
-/// Findings in words: (finding, category, description).
+/// Findings in words: (finding, category, description). Stored findings carry the label too, so
+/// they are read field by field.
 pub fn findings_of(t: &'static Strings, v: &serde_json::Value) -> Vec<(String, String, String)> {
-    let list: Vec<Finding> = serde_json::from_value(v.clone()).unwrap_or_default();
-    list.into_iter()
-        .map(|f| {
-            (
-                t.label(t.codes.findings, &f.code).to_string(),
-                t.label(t.codes.finding_categories, &f.category).to_string(),
-                f.description,
-            )
+    let field = |f: &serde_json::Value, k: &str| f.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+    v.as_array()
+        .map(|list| {
+            list.iter()
+                .map(|f| {
+                    (
+                        t.label(t.codes.findings, &field(f, "code")).to_string(),
+                        t.label(t.codes.finding_categories, &field(f, "category")).to_string(),
+                        field(f, "description"),
+                    )
+                })
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 
 mod browser;
 mod console;
+mod console_browser;
 mod html;
 mod latency;
 mod seed;
