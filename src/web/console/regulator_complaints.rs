@@ -160,6 +160,11 @@ async fn complaint_page(
         .map(|code| (code.to_string(), t.label(t.codes.flags, code).to_string()))
         .collect();
     let mine = view.assignee_id == Some(ctx.user.actor.user_id);
+    let mut form = form.clone();
+    if let (None, Some(a)) = (form.opt("assignee_id"), view.assignee_id) {
+        form.set("assignee_id", a.to_string());
+    }
+    let form = &form;
     Ok(ComplaintPage {
         t,
         chrome: ctx.chrome(t.fill1(c.complaint_title, &view.tracking_code), "complaints"),

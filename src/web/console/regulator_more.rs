@@ -108,11 +108,14 @@ async fn inspection_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> R
         summary: errors.summary(|f| t.label(c.result_fields, f.split('.').next().unwrap_or(f)).to_string()),
         grade: Input::new("select", "grade", c.col_grade, form, errors)
             .options(std::iter::once((String::new(), c.choose.to_string())).chain(grades).collect())
-            .required(),
+            .required()
+            .class("narrow"),
         checklist,
         checklist_error: errors.of("findings"),
-        due: Input::new("date", "rectification_due", c.rectification_due, form, errors).hint(c.rectification_due_hint),
-        resolution: Input::new("select", "resolution", c.resolution, form, errors).options(resolutions),
+        due: Input::new("date", "rectification_due", c.rectification_due, form, errors)
+            .hint(c.rectification_due_hint)
+            .class("narrow"),
+        resolution: Input::new("select", "resolution", c.resolution, form, errors).options(resolutions).class("narrow"),
         note: Input::new("textarea", "note", c.resolution_note, form, errors).max(1000),
         notice: notice(t, ctx),
         is_inspector: i.inspector_id == ctx.user.actor.user_id,

@@ -187,6 +187,7 @@ impl Browser {
     pub async fn shot(&self, name: &str, full: bool) {
         let (w, h) = self.client.get_window_size().await.expect("size");
         if full {
+            self.js("window.scrollTo(0, 0)").await;
             let height = self.js("return document.documentElement.scrollHeight").await.as_u64().unwrap_or(900);
             self.client.set_window_size(w as u32, height.clamp(600, 6000) as u32).await.expect("resize");
         }

@@ -31,15 +31,39 @@ async fn set_date(b: &Browser, id: &str, date: chrono::NaiveDate) {
     b.js(&format!("document.getElementById('{id}').value = '{date}'")).await;
 }
 
+/// Clicks something that loads a new page and waits until the new page is there (a click can
+/// return before the navigation it starts).
+async fn nav(b: &Browser, css: &str) {
+    b.js("window.__stdregOldPage = true").await;
+    b.click(css).await;
+    wait_new_page(b, css).await;
+}
+
+async fn nav_link(b: &Browser, text: &str) {
+    b.js("window.__stdregOldPage = true").await;
+    b.click_link(text).await;
+    wait_new_page(b, text).await;
+}
+
+async fn wait_new_page(b: &Browser, what: &str) {
+    for _ in 0..200 {
+        if b.js("return window.__stdregOldPage === undefined && document.readyState === 'complete'").await == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not load a new page");
+}
+
 async fn sign_in(b: &Browser, base: &str, email: &str) {
     b.goto(&format!("{base}/login")).await;
     b.fill("#f-email", email).await;
     b.fill("#f-password", PASSWORD).await;
-    b.click("#sign-in").await;
+    nav(b, "#sign-in").await;
 }
 
 async fn sign_out(b: &Browser) {
-    b.click("#sign-out").await;
+    nav(b, "#sign-out").await;
     assert!(b.text(".notice").await.contains("安全退出"));
 }
 
@@ -68,7 +92,7 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     b.fill("#f-user-password", PASSWORD).await;
     b.check_page("registration").await;
     b.shot("console-01-register", true).await;
-    b.click("#register").await;
+    nav(&b, "#register").await;
     let err = b.text("#f-organization-uscc-err").await;
     assert!(err.contains("校验位错误"), "{err}");
     assert_eq!(value(&b, "#f-organization-name").await, "重庆山城调味品有限公司", "kept what was typed");
@@ -76,13 +100,13 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     b.shot("console-02-register-uscc-error", true).await;
     b.fill("#f-organization-uscc", &good).await;
     b.fill("#f-user-password", PASSWORD).await;
-    b.click("#register").await;
+    nav(&b, "#register").await;
     assert_eq!(b.text("h1").await, "企业控制台");
     assert!(b.text(".notice").await.contains("注册成功"));
     b.check_page("organization console").await;
 
     // a Q/ declaration with two products and three indicators; the first try has a future year
-    b.click_link("新建声明").await;
+    nav_link(&b, "新建声明").await;
     b.fill("#f-standard-number", "Q/SCTW 001-2099").await;
     b.fill("#f-standard-title", "火锅底料").await;
     for (i, (name, model, spec)) in [("牛油火锅底料", "SC-NY-500", "500g/袋"), ("清油火锅底料", "SC-QY-400", "400g/袋")].iter().enumerate() {
@@ -105,7 +129,7 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     b.click("#f-indicators-0-safety_health_env").await;
     b.check_page("declaration form").await;
     b.shot("console-03-declaration-form", true).await;
-    b.click("#save-draft").await;
+    nav(&b, "#save-draft").await;
     let err = b.text("#f-standard-number-err").await;
     assert!(err.contains("晚于声明日期"), "{err}");
     assert!(b.text("#form-errors").await.contains("标准编号"));
@@ -116,7 +140,7 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     b.check_page("declaration form with an error").await;
     b.shot("console-04-declaration-field-error", true).await;
     b.fill("#f-standard-number", "Q/SCTW 001-2025").await;
-    b.click("#save-draft").await;
+    nav(&b, "#save-draft").await;
     assert!(b.text(".notice").await.contains("草稿已保存"));
     assert_eq!(b.text("#decl-status").await, "草稿");
     assert_eq!(b.client.find_all(Locator::Css("#products-table tbody tr")).await.expect("rows").len(), 2);
@@ -127,26 +151,26 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n").expect("pdf");
     let file = b.client.find(Locator::Css("#f-full_text")).await.expect("file input");
     file.send_keys(&pdf.display().to_string()).await.expect("choose file");
-    b.click("form[enctype='multipart/form-data'] button[type=submit]").await;
+    nav(&b, "form[enctype='multipart/form-data'] button[type=submit]").await;
     assert!(b.text(".notice").await.contains("标准全文已上传"));
     let _ = std::fs::remove_file(&pdf);
     b.check_page("draft").await;
     b.shot("console-05-draft-publish", true).await;
-    b.click("#publish").await;
+    nav(&b, "#publish").await;
     assert!(b.text("#f-commitment-err").await.contains("自我承诺"), "no commitment, no publication");
     b.click("label[for=f-commitment]").await;
-    b.click("#publish").await;
+    nav(&b, "#publish").await;
     assert_eq!(b.text("#decl-status").await, "现行有效");
     assert!(b.text(".notice").await.contains("声明已发布"));
 
     // revise: a new draft prefilled from the public version
-    b.click("#revise").await;
+    nav(&b, "#revise").await;
     assert!(b.text("h1").await.contains("第 2 版"));
     assert_eq!(value(&b, "#f-products-0-name").await, "牛油火锅底料", "prefilled");
     b.fill("#f-indicators-0-value", "3.0").await;
-    b.click("#save-draft").await;
+    nav(&b, "#save-draft").await;
     b.click("label[for=f-commitment]").await;
-    b.click("#publish").await;
+    nav(&b, "#publish").await;
     assert_eq!(b.text("#decl-status").await, "现行有效");
     let versions = b.text("#versions").await;
     assert!(versions.contains("第 1 版") && versions.contains("第 2 版") && versions.contains("已被新版本取代"), "{versions}");
@@ -154,9 +178,9 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
 
     // withdraw with a reason
     b.fill("#f-reason", "该产品已停产。").await;
-    b.click("#withdraw").await;
+    nav(&b, "#withdraw").await;
     assert_eq!(b.text("#decl-status").await, "已撤回");
-    b.click_link("标准声明").await;
+    nav_link(&b, "标准声明").await;
     assert!(b.text("#decl-list").await.contains("已撤回"));
     b.check_page("declaration list").await;
     b.shot("console-07-list", false).await;
@@ -183,8 +207,8 @@ async fn browser_campaign_drawn_inspected_answered_and_closed() {
     sign_in(&b, base, &reg.email).await;
     assert_eq!(b.text("h1").await, "监管工作台");
     b.check_page("regulator dashboard").await;
-    b.click_link("双随机抽查").await;
-    b.click_link("新建抽查任务").await;
+    nav_link(&b, "双随机抽查").await;
+    nav_link(&b, "新建抽查任务").await;
     b.fill("#f-name", "2026 年渝中区企业标准自我声明抽查").await;
     select(&b, "#f-scope-division", "500103").await;
     b.fill("#f-sample_size", "1").await;
@@ -203,23 +227,23 @@ async fn browser_campaign_drawn_inspected_answered_and_closed() {
     assert_eq!(count, "1", "one eligible declaration");
     b.check_page("campaign form").await;
     b.shot("console-08-campaign-form", true).await;
-    b.click("#create-campaign").await;
+    nav(&b, "#create-campaign").await;
     assert_eq!(b.text("#campaign-status").await, "待抽取");
-    b.click("#draw").await;
+    nav(&b, "#draw").await;
     assert_eq!(b.text("#campaign-status").await, "检查中");
     assert!(b.text("#assignments").await.contains("重庆渝中精工电器有限公司"));
     assert_eq!(b.text("#seed").await, "yuzhong-2026-q4");
     b.shot("console-09-campaign-drawn", true).await;
 
     // the result: non-compliant with a finding from the checklist
-    b.click("#assignments tbody a").await;
+    nav(&b, "#assignments tbody a").await;
     select(&b, "#f-grade", "non_compliant").await;
     b.click("label[for=f-finding-info_inconsistent]").await;
     select(&b, "#f-finding-info_inconsistent-category", "legality").await;
     b.fill("#f-finding-info_inconsistent-description", "抽检样品额定容量实测 1.5 L，低于声明的 1.7 L。").await;
     b.check_page("inspection result form").await;
     b.shot("console-10-inspection-result", true).await;
-    b.click("#save-result").await;
+    nav(&b, "#save-result").await;
     assert_eq!(b.text("#inspection-status").await, "整改中");
     assert!(b.text("#findings").await.contains("公开信息与实际不一致"));
     sign_out(&b).await;
@@ -227,12 +251,12 @@ async fn browser_campaign_drawn_inspected_answered_and_closed() {
     // the enterprise answers
     sign_in(&b, base, &org.admin.email).await;
     assert!(b.text("#answer-h + table").await.contains("Q/YZJG 002-2024"));
-    b.click_link("去答复").await;
+    nav_link(&b, "去答复").await;
     assert!(b.text("#findings").await.contains("低于声明的 1.7 L"));
     b.fill("#f-statement", "已更换加热盘和水位标识，重新检验容量为 1.7 L，并修订了声明。").await;
     b.check_page("inspection answer").await;
     b.shot("console-11-enterprise-answer", true).await;
-    b.click("#send-answer").await;
+    nav(&b, "#send-answer").await;
     assert_eq!(b.text("#inspection-status").await, "已提交整改报告");
     sign_out(&b).await;
 
@@ -240,15 +264,15 @@ async fn browser_campaign_drawn_inspected_answered_and_closed() {
     sign_in(&b, base, &reg.email).await;
     assert!(b.text("#mine-h + table").await.contains("Q/YZJG 002-2024"), "the answered inspection is on the desk");
     b.shot("console-12-regulator-dashboard", true).await;
-    b.click("#mine-h + table a").await;
+    nav(&b, "#mine-h + table a").await;
     assert!(b.text("#org-answer").await.contains("重新检验"));
     select(&b, "#f-resolution", "rectified").await;
-    b.click("#close-inspection").await;
+    nav(&b, "#close-inspection").await;
     assert_eq!(b.text("#inspection-status").await, "已整改");
-    b.click(".crumbs a").await;
-    b.click("#close-campaign").await;
+    nav(&b, ".crumbs a").await;
+    nav(&b, "#close-campaign").await;
     assert_eq!(b.text("#campaign-status").await, "已结束");
-    b.click("#public-report").await;
+    nav(&b, "#public-report").await;
     assert!(b.text("h1").await.contains("2026 年渝中区企业标准自我声明抽查"));
     assert_eq!(b.text("#seed").await, "yuzhong-2026-q4");
     b.close().await;
@@ -279,33 +303,33 @@ async fn browser_complaint_accepted_assigned_revealed_and_concluded() {
     b.click("label[for=identity-named]").await;
     b.fill("#name", "陈建国").await;
     b.fill("#phone", "13800001234").await;
-    b.click("form.form button[type=submit]").await;
+    nav(&b, "form.form button[type=submit]").await;
     let code = b.text("#tracking-code").await;
 
     sign_in(&b, base, &reg.email).await;
     assert!(b.text("#accept-h + table").await.contains(&code), "awaiting acceptance on the dashboard");
-    b.click_link("投诉举报").await;
+    nav_link(&b, "投诉举报").await;
     let queue = b.text("#complaint-queue").await;
     assert!(queue.contains(&code) && queue.contains("个工作日"), "{queue}");
     b.check_page("complaints queue").await;
     b.shot("console-13-complaint-queue", false).await;
-    b.click(&format!("#complaint-queue a[href*='/regulator/complaints/']")).await;
+    nav(&b, "#complaint-queue a[href*='/regulator/complaints/']").await;
     assert!(b.text("#complaint-description").await.contains("0.9 L/min"));
     assert!(!b.source().await.contains("陈建国"), "the name is sealed until revealed");
-    b.click("#accept").await;
+    nav(&b, "#accept").await;
     assert_eq!(b.text("#complaint-status").await, "已受理");
     let me = reg.user_id.to_string();
     select(&b, "#f-assignee_id", &me).await;
-    b.click("#assign").await;
+    nav(&b, "#assign").await;
     assert_eq!(b.text("#complaint-status").await, "办理中");
     b.shot("console-14-complaint-assigned", true).await;
 
     // the reveal, behind a confirmation that says it is logged
-    b.click("#reveal-link").await;
+    nav(&b, "#reveal-link").await;
     assert!(b.text("#reveal-logged").await.contains("记入审计日志"));
     b.check_page("reveal confirmation").await;
     b.shot("console-15-reveal-confirm", false).await;
-    b.click("#confirm-reveal").await;
+    nav(&b, "#confirm-reveal").await;
     assert_eq!(b.text("#complainant-name").await, "陈建国");
     assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'complaint.complainant_revealed'"), 1);
 
@@ -316,7 +340,7 @@ async fn browser_complaint_accepted_assigned_revealed_and_concluded() {
     select(&b, "#f-flag-code", "rectification_ordered").await;
     b.fill("#f-flag-note", "投诉核查：净水流量低于声明值").await;
     b.check_page("complaint conclusion").await;
-    b.click("#conclude").await;
+    nav(&b, "#conclude").await;
     assert_eq!(b.text("#complaint-status").await, "已办结");
     b.shot("console-16-complaint-concluded", true).await;
     b.goto(&format!("{base}/declarations/{id}")).await;
