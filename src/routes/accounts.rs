@@ -137,8 +137,9 @@ pub async fn login(
     let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
     let now = state.clock.now();
     let user_id = user.id;
-    let rt = db::transaction(&state.pool, move |conn| Ok(accounts::issue_refresh_token(conn, now, ttl, user_id, None)?))
-        .await?;
+    let rt =
+        db::transaction(&state.pool, move |conn| Ok(accounts::issue_refresh_token(conn, now, ttl, user_id, None)?))
+            .await?;
     Ok(web::Json(token_response(&state, user, rt)?))
 }
 

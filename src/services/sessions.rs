@@ -101,7 +101,12 @@ pub fn revoke(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -> Quer
 }
 
 /// Ends every session of a user except `keep` (password change, deactivation).
-pub fn revoke_all_for(conn: &mut PgConnection, now: DateTime<Utc>, user_id: Uuid, keep: Option<Uuid>) -> QueryResult<usize> {
+pub fn revoke_all_for(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> QueryResult<usize> {
     let mut q = web_sessions::table
         .filter(web_sessions::user_id.eq(user_id))
         .filter(web_sessions::revoked_at.is_null())

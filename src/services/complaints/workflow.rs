@@ -371,7 +371,11 @@ pub fn check_reason(reason: &str) -> ApiResult<String> {
 
 /// A conclusion as asked: the reply 2 to 2000 characters; a flag only `under_check` or
 /// `rectification_ordered`, its note at most 500 characters.
-pub fn check_conclusion(outcome: Outcome, public_reply: &str, flag: Option<(String, Option<String>)>) -> ApiResult<Conclusion> {
+pub fn check_conclusion(
+    outcome: Outcome,
+    public_reply: &str,
+    flag: Option<(String, Option<String>)>,
+) -> ApiResult<Conclusion> {
     let mut c = crate::validate::Check::new();
     let public_reply = c.text("public_reply", public_reply, 2, 2000);
     let flag = flag.map(|(code, note)| {

@@ -348,7 +348,8 @@ pub fn count_eligible(conn: &mut PgConnection, actor: &Actor, scope: &Scope, now
     if !covers_scope(actor, &division) {
         return Err(ApiError::forbidden(format!("抽查范围 {division} 不在您的辖区内")));
     }
-    let industry = scope.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(codes::parse_industry_code);
+    let industry =
+        scope.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(codes::parse_industry_code);
     let scope = Scope { division, industry, ..scope.clone() };
     Ok(eligible_in(conn, &scope, None, now)?.len())
 }

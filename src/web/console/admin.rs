@@ -169,8 +169,9 @@ pub async fn reindex_page(ctx: AdminUser) -> HttpResponse {
             Some(j) => {
                 let total = j.progress.total.load(std::sync::atomic::Ordering::Relaxed);
                 let copied = j.progress.copied.load(std::sync::atomic::Ordering::Relaxed);
-                let percent = if total == 0 { 0 } else { (copied * 100 / total).min(100) };
-                let status = t.fill(c.reindex_started, &[&format::datetime(j.started_at), &j.started_by, &copied, &total]);
+                let percent = (copied * 100).checked_div(total).unwrap_or(0).min(100);
+                let status =
+                    t.fill(c.reindex_started, &[&format::datetime(j.started_at), &j.started_by, &copied, &total]);
                 match &j.outcome {
                     None => (true, Some(status), percent, None, false),
                     Some(Ok(r)) => {
@@ -182,7 +183,16 @@ pub async fn reindex_page(ctx: AdminUser) -> HttpResponse {
             }
         }
     };
-    let page = ReindexPage { t, chrome: ctx.chrome(c.reindex_title, "reindex"), csrf: ctx.csrf.clone(), running, status, percent, result, failed };
+    let page = ReindexPage {
+        t,
+        chrome: ctx.chrome(c.reindex_title, "reindex"),
+        csrf: ctx.csrf.clone(),
+        running,
+        status,
+        percent,
+        result,
+        failed,
+    };
     let mut res = ctx.page(StatusCode::OK, &page);
     if running {
         res.headers_mut().insert(

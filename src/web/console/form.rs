@@ -41,11 +41,7 @@ impl Form {
 
     /// The trimmed value, `None` when absent or blank.
     pub fn opt(&self, name: &str) -> Option<String> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     /// Whether a checkbox was ticked (or a button with this name pressed).
@@ -280,10 +276,8 @@ pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Api
         let mut next_delim = b"\r\n".to_vec();
         next_delim.extend_from_slice(&delim);
         let data_end = find(body, &next_delim, data_start).ok_or_else(bad)?;
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .ok_or_else(bad)?;
+        let disposition =
+            head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition:")).ok_or_else(bad)?;
         let name = header_param(disposition, "name").ok_or_else(bad)?;
         let filename = header_param(disposition, "filename");
         parts.push(Part { name, filename, data: body[data_start..data_end].to_vec() });
@@ -299,7 +293,8 @@ mod tests {
     fn ids_and_errors() {
         assert_eq!(field_id("products[1].name"), "f-products-1-name");
         assert_eq!(field_id("standard.number"), "f-standard-number");
-        let e = Errors::new(vec![FieldError::new("products[1].name", "必填"), FieldError::new("products[1].name", "太长")]);
+        let e =
+            Errors::new(vec![FieldError::new("products[1].name", "必填"), FieldError::new("products[1].name", "太长")]);
         assert_eq!(e.of("products[1].name").as_deref(), Some("必填；太长"));
         assert!(e.of("products[0].name").is_none());
     }

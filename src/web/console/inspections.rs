@@ -60,7 +60,10 @@ pub async fn list(ctx: OrgUser) -> HttpResponse {
     match items {
         Ok(items) => {
             let t = ctx.t;
-            ctx.page(StatusCode::OK, &ListPage { t, chrome: ctx.chrome(t.console.inspections_title, "inspections"), items })
+            ctx.page(
+                StatusCode::OK,
+                &ListPage { t, chrome: ctx.chrome(t.console.inspections_title, "inspections"), items },
+            )
         }
         Err(e) => ctx.error(e),
     }
@@ -100,11 +103,12 @@ async fn show_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> Result<
     })
     .await?;
     let c = &t.console;
-    let options = std::iter::once((String::new(), c.no_new_version.to_string()))
-        .chain(versions.into_iter().map(|(vid, n, at)| {
-            (vid.to_string(), format!("{}（{}）", t.fill1(c.version_n, n), format::datetime(at)))
-        }))
-        .collect();
+    let options =
+        std::iter::once((String::new(), c.no_new_version.to_string()))
+            .chain(versions.into_iter().map(|(vid, n, at)| {
+                (vid.to_string(), format!("{}（{}）", t.fill1(c.version_n, n), format::datetime(at)))
+            }))
+            .collect();
     Ok(ShowPage {
         t,
         chrome: ctx.chrome(c.inspection_title, "inspections"),
@@ -114,7 +118,9 @@ async fn show_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> Result<
         summary: errors.summary(|f| t.label(c.response_fields, f).to_string()),
         fields: vec![
             Input::new("textarea", "statement", c.statement, form, errors).hint(c.statement_hint).required(),
-            Input::new("select", "new_version_id", c.new_version, form, errors).hint(c.new_version_hint).options(options),
+            Input::new("select", "new_version_id", c.new_version, form, errors)
+                .hint(c.new_version_hint)
+                .options(options),
         ],
         notice: notice(t, ctx),
         i,

@@ -86,10 +86,11 @@ pub async fn add_member(ctx: OrgAdminUser, payload: web::Payload) -> HttpRespons
         Ok(f) => f,
         Err(res) => return res,
     };
-    let input = match accounts::check_member(&form.get("email"), &form.get("password"), &form.get("name"), &form.get("role")) {
-        Ok(i) => i,
-        Err(e) => return refused(&ctx, &form, e).await,
-    };
+    let input =
+        match accounts::check_member(&form.get("email"), &form.get("password"), &form.get("name"), &form.get("role")) {
+            Ok(i) => i,
+            Err(e) => return refused(&ctx, &form, e).await,
+        };
     let hash = match login::hash(input.password.clone()).await {
         Ok(h) => h,
         Err(e) => return ctx.error(e),
@@ -180,7 +181,9 @@ pub async fn create_token(ctx: OrgAdminUser, payload: web::Payload) -> HttpRespo
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
     match db::transaction(&ctx.state.pool, move |conn| accounts::create_token(conn, now, &actor, &name, days)).await {
-        Ok((_, secret)) => render_tokens(&ctx, &Form::default(), &Errors::default(), Some(secret), StatusCode::CREATED).await,
+        Ok((_, secret)) => {
+            render_tokens(&ctx, &Form::default(), &Errors::default(), Some(secret), StatusCode::CREATED).await
+        }
         Err(e) if e.code == Code::Validation => {
             render_tokens(&ctx, &form, &Errors::from_api(&e, "name"), None, e.code.status()).await
         }
@@ -188,7 +191,13 @@ pub async fn create_token(ctx: OrgAdminUser, payload: web::Payload) -> HttpRespo
     }
 }
 
-async fn render_tokens(ctx: &Ctx, form: &Form, errors: &Errors, created: Option<String>, status: StatusCode) -> HttpResponse {
+async fn render_tokens(
+    ctx: &Ctx,
+    form: &Form,
+    errors: &Errors,
+    created: Option<String>,
+    status: StatusCode,
+) -> HttpResponse {
     match tokens_page(ctx, form, errors, created).await {
         Ok(p) => ctx.page(status, &p),
         Err(e) => ctx.error(e),

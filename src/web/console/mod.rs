@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod decl_form;
 pub mod declarations;
 pub mod form;
 pub mod inspections;
@@ -305,11 +306,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/register", post().to(register::submit))
         .route("/console", get().to(declarations::dashboard))
         .route("/console/declarations", get().to(declarations::list))
-        .route("/console/declarations/new", get().to(declarations::new_form))
-        .route("/console/declarations/new", post().to(declarations::create))
+        .route("/console/declarations/new", get().to(decl_form::new_form))
+        .route("/console/declarations/new", post().to(decl_form::create))
         .route("/console/declarations/{id}", get().to(declarations::show))
-        .route("/console/declarations/{id}/edit", get().to(declarations::edit_form))
-        .route("/console/declarations/{id}/edit", post().to(declarations::update))
+        .route("/console/declarations/{id}/edit", get().to(decl_form::edit_form))
+        .route("/console/declarations/{id}/edit", post().to(decl_form::update))
         .route("/console/declarations/{id}/publish", post().to(declarations::publish))
         .route("/console/declarations/{id}/revise", post().to(declarations::revise))
         .route("/console/declarations/{id}/withdraw", post().to(declarations::withdraw))

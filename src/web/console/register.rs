@@ -83,7 +83,7 @@ fn deepest(form: &Form, group: &str, depth: usize) -> Option<String> {
     chosen(form, group, depth).into_iter().take_while(|c| !c.is_empty()).last()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one picker's words, source and state; a struct would only rename them")]
 fn cascade(
     t: &'static Strings,
     group: &str,
@@ -108,18 +108,16 @@ fn cascade(
             Input::new("select", &name, label, form, &Errors::default()).options(options)
         })
         .collect();
-    Cascade {
-        field: field.to_string(),
-        id: field_id(field),
-        legend,
-        hint,
-        source,
-        levels,
-        error: errors.of(field),
-    }
+    Cascade { field: field.to_string(), id: field_id(field), legend, hint, source, levels, error: errors.of(field) }
 }
 
-async fn page(state: &AppState, t: &'static Strings, csrf: String, form: &Form, errors: &Errors) -> Result<RegisterPage, ApiError> {
+async fn page(
+    state: &AppState,
+    t: &'static Strings,
+    csrf: String,
+    form: &Form,
+    errors: &Errors,
+) -> Result<RegisterPage, ApiError> {
     let c = &t.console;
     let divisions = levels(state, "divisions", chosen(form, "division", 3), 3).await?;
     let industries = levels(state, "industries", chosen(form, "industry", 4), 4).await?;
@@ -249,7 +247,8 @@ pub async fn submit(
     }
     let division = deepest(&form, "division", 3).unwrap_or_default();
     let industry = deepest(&form, "industry", 4).filter(|c| c.len() > 1);
-    let (kind, uscc, name) = (form.get("organization.kind"), form.get("organization.uscc"), form.get("organization.name"));
+    let (kind, uscc, name) =
+        (form.get("organization.kind"), form.get("organization.uscc"), form.get("organization.name"));
     let (group, address, phone) =
         (form.opt("organization.group_code"), form.opt("organization.address"), form.opt("organization.contact_phone"));
     let (email, password, user_name) = (form.get("user.email"), form.get("user.password"), form.get("user.name"));

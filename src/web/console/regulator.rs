@@ -77,12 +77,17 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
     let actor = ctx.actor();
     let today = ctx.state.clock.today();
     let loaded = db::run(&ctx.state.pool, move |conn| {
-        let mine: Vec<InspectionView> = inspections::list(conn, &actor, &ListFilter { assignee_me: true, ..ListFilter::default() }, today)?
-            .into_iter()
-            .filter(|i| matches!(i.status.as_str(), "assigned" | "responded"))
-            .collect();
-        let ordered =
-            inspections::list(conn, &actor, &ListFilter { status: Some("rectification_ordered".into()), ..ListFilter::default() }, today)?;
+        let mine: Vec<InspectionView> =
+            inspections::list(conn, &actor, &ListFilter { assignee_me: true, ..ListFilter::default() }, today)?
+                .into_iter()
+                .filter(|i| matches!(i.status.as_str(), "assigned" | "responded"))
+                .collect();
+        let ordered = inspections::list(
+            conn,
+            &actor,
+            &ListFilter { status: Some("rectification_ordered".into()), ..ListFilter::default() },
+            today,
+        )?;
         let week = today + chrono::Duration::days(7);
         let (overdue, rest): (Vec<_>, Vec<_>) = ordered.into_iter().partition(|i| i.overdue);
         let due_week = rest.into_iter().filter(|i| i.rectification_due.is_some_and(|d| d <= week)).collect();
@@ -138,7 +143,10 @@ pub async fn campaigns(ctx: RegulatorUser) -> HttpResponse {
     match db::run(&ctx.state.pool, move |conn| campaigns::list(conn, &actor, None)).await {
         Ok(items) => {
             let t = ctx.t;
-            ctx.page(StatusCode::OK, &CampaignsPage { t, chrome: ctx.chrome(t.console.campaigns_title, "campaigns"), items })
+            ctx.page(
+                StatusCode::OK,
+                &CampaignsPage { t, chrome: ctx.chrome(t.console.campaigns_title, "campaigns"), items },
+            )
         }
         Err(e) => ctx.error(e),
     }
@@ -191,7 +199,12 @@ fn list_error(errors: &Errors, field: &str, n: usize) -> Option<String> {
     (!all.is_empty()).then(|| all.join("；"))
 }
 
-async fn campaign_form(ctx: &Ctx, form: &Form, errors: &Errors, count: Option<usize>) -> Result<CampaignForm, ApiError> {
+async fn campaign_form(
+    ctx: &Ctx,
+    form: &Form,
+    errors: &Errors,
+    count: Option<usize>,
+) -> Result<CampaignForm, ApiError> {
     let t = ctx.t;
     let c = &t.console;
     let jurisdiction = ctx.user.actor.jurisdiction.clone().unwrap_or_default();
@@ -246,7 +259,10 @@ async fn campaign_form(ctx: &Ctx, form: &Form, errors: &Errors, count: Option<us
         ],
         scope: vec![
             Input::new("select", "scope.division", c.scope_division, form, errors).options(divisions).required(),
-            Input::text("scope.industry", c.scope_industry, form, errors).hint(c.scope_industry_hint).max(5).class("narrow"),
+            Input::text("scope.industry", c.scope_industry, form, errors)
+                .hint(c.scope_industry_hint)
+                .max(5)
+                .class("narrow"),
             Input::new("date", "scope.published_before", c.published_before, form, errors).class("narrow"),
             Input::new("number", "scope.exclude_sampled_within_years", c.exclude_years, form, errors)
                 .hint(c.exclude_years_hint)
@@ -278,7 +294,9 @@ pub fn scope_of(form: &Form) -> Result<Scope, Vec<FieldError>> {
     let mut problems = Vec::new();
     let date = |name: &str, problems: &mut Vec<FieldError>| match form.opt(name) {
         None => None,
-        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| problems.push(FieldError::new(name, "日期应为 YYYY-MM-DD"))).ok(),
+        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map_err(|_| problems.push(FieldError::new(name, "日期应为 YYYY-MM-DD")))
+            .ok(),
     };
     let published_before = date("scope.published_before", &mut problems);
     let years = match form.opt("scope.exclude_sampled_within_years").map(|y| y.parse::<i32>()) {
@@ -309,10 +327,11 @@ fn campaign_of(form: &Form) -> Result<NewCampaign, Vec<FieldError>> {
         problems.push(FieldError::new("sample_size", "应为整数"));
         0
     });
-    let due_date = form.opt("due_date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).unwrap_or_else(|| {
-        problems.push(FieldError::new("due_date", "请填写完成日期（YYYY-MM-DD）"));
-        NaiveDate::MIN
-    });
+    let due_date =
+        form.opt("due_date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).unwrap_or_else(|| {
+            problems.push(FieldError::new("due_date", "请填写完成日期（YYYY-MM-DD）"));
+            NaiveDate::MIN
+        });
     let mut inspector_ids = Vec::new();
     for raw in form.all("inspector_ids") {
         match raw.parse::<Uuid>() {
@@ -321,9 +340,14 @@ fn campaign_of(form: &Form) -> Result<NewCampaign, Vec<FieldError>> {
         }
     }
     match scope {
-        Some(scope) if problems.is_empty() => {
-            Ok(NewCampaign { name: form.get("name"), scope, sample_size, inspector_ids, due_date, seed: form.opt("seed") })
-        }
+        Some(scope) if problems.is_empty() => Ok(NewCampaign {
+            name: form.get("name"),
+            scope,
+            sample_size,
+            inspector_ids,
+            due_date,
+            seed: form.opt("seed"),
+        }),
         _ => Err(problems),
     }
 }
@@ -421,7 +445,11 @@ async fn campaign_page(ctx: &Ctx, id: Uuid, error: Option<String>) -> Result<Cam
     .await?;
     let s = &cw.campaign.scope;
     let list = |v: &[String], table: crate::web::i18n::Labels| {
-        if v.is_empty() { c.all.to_string() } else { v.iter().map(|x| t.label(table, x)).collect::<Vec<_>>().join("、") }
+        if v.is_empty() {
+            c.all.to_string()
+        } else {
+            v.iter().map(|x| t.label(table, x)).collect::<Vec<_>>().join("、")
+        }
     };
     let empty = t.site.empty_value.to_string();
     let scope_words = vec![

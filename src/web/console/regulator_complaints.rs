@@ -48,11 +48,8 @@ pub async fn queue(ctx: RegulatorUser) -> HttpResponse {
     let today = ctx.state.clock.today();
     let loaded = db::run(&ctx.state.pool, move |conn| {
         let list = complaints::list_for(conn, &actor, &filter, today, 1, 100)?;
-        let items = list
-            .items
-            .into_iter()
-            .filter(|c| !open || Status::parse(&c.status).is_some_and(Status::is_open))
-            .collect();
+        let items =
+            list.items.into_iter().filter(|c| !open || Status::parse(&c.status).is_some_and(Status::is_open)).collect();
         Ok((with_deadlines(conn, items, today)?, list.total))
     })
     .await;
@@ -67,7 +64,10 @@ pub async fn queue(ctx: RegulatorUser) -> HttpResponse {
         .map(|(k, l)| (format!("/regulator/complaints?view={k}"), *l, *k == view))
         .collect();
     let total = if open { queue.len() as i64 } else { total };
-    ctx.page(StatusCode::OK, &QueuePage { t, chrome: ctx.chrome(t.console.complaints_title, "complaints"), tabs, queue, total })
+    ctx.page(
+        StatusCode::OK,
+        &QueuePage { t, chrome: ctx.chrome(t.console.complaints_title, "complaints"), tabs, queue, total },
+    )
 }
 
 #[derive(Template)]
@@ -126,7 +126,9 @@ async fn complaint_page(
         let prefix = crate::domain::codes::division_prefix(&division).to_string();
         let regulators: Vec<(String, String)> = accounts::regulators_near(conn, &prefix)?
             .into_iter()
-            .filter(|u| division.starts_with(crate::domain::codes::division_prefix(u.jurisdiction.as_deref().unwrap_or("-"))))
+            .filter(|u| {
+                division.starts_with(crate::domain::codes::division_prefix(u.jurisdiction.as_deref().unwrap_or("-")))
+            })
             .map(|u| (u.id.to_string(), format!("{}（{}）", u.name, u.jurisdiction.unwrap_or_default())))
             .collect();
         let names = accounts::names_of(conn, &view.assignee_id.into_iter().collect::<Vec<_>>())?;
@@ -174,12 +176,17 @@ async fn complaint_page(
         mine,
         summary: errors.summary(|f| t.label(c.complaint_fields, f).to_string()),
         note: Input::new("textarea", "note", c.accept_note, form, errors).max(2000),
-        reject_reason: Input::new("textarea", "reason", c.reject_reason, form, errors).hint(c.reject_reason_hint).max(1000),
+        reject_reason: Input::new("textarea", "reason", c.reject_reason, form, errors)
+            .hint(c.reject_reason_hint)
+            .max(1000),
         assignee_input: Input::new("select", "assignee_id", c.assignee, form, errors)
             .options(std::iter::once((String::new(), c.choose.to_string())).chain(regulators).collect()),
         extend_reason: Input::new("textarea", "extend_reason", c.extend_reason, form, errors).max(1000),
         outcome: Input::new("select", "outcome", c.outcome, form, errors).options(outcomes).required(),
-        reply: Input::new("textarea", "public_reply", c.public_reply, form, errors).hint(c.public_reply_hint).required().max(2000),
+        reply: Input::new("textarea", "public_reply", c.public_reply, form, errors)
+            .hint(c.public_reply_hint)
+            .required()
+            .max(2000),
         raise: Input::new("checkbox", "flag", c.raise_flag, form, errors).hint(c.raise_flag_hint),
         flag_code: Input::new("select", "flag.code", c.flag_code, form, errors).options(flag_codes),
         flag_note: Input::text("flag.note", c.flag_note, form, errors).max(500),
@@ -239,21 +246,29 @@ pub async fn act(ctx: RegulatorUser, path: web::Path<(Uuid, String)>, payload: w
     let pool = ctx.state.pool.clone();
     let result: Result<Option<ComplainantView>, ApiError> = match action.as_str() {
         "accept" => match workflow::check_note(form.opt("note").as_deref()) {
-            Ok(note) => db::transaction(&pool, move |conn| workflow::accept(conn, now, today, &actor, id, note.as_deref()))
+            Ok(note) => {
+                db::transaction(&pool, move |conn| workflow::accept(conn, now, today, &actor, id, note.as_deref()))
+                    .await
+                    .map(|_| None)
+            }
+            Err(e) => Err(e),
+        },
+        "reject" => match workflow::check_reason(&form.get("reason")) {
+            Ok(r) => db::transaction(&pool, move |conn| workflow::reject(conn, now, today, &actor, id, &r))
                 .await
                 .map(|_| None),
             Err(e) => Err(e),
         },
-        "reject" => match workflow::check_reason(&form.get("reason")) {
-            Ok(r) => db::transaction(&pool, move |conn| workflow::reject(conn, now, today, &actor, id, &r)).await.map(|_| None),
-            Err(e) => Err(e),
-        },
         "assign" => match form.opt("assignee_id").and_then(|a| a.parse::<Uuid>().ok()) {
-            Some(a) => db::transaction(&pool, move |conn| workflow::assign(conn, now, today, &actor, id, a)).await.map(|_| None),
+            Some(a) => db::transaction(&pool, move |conn| workflow::assign(conn, now, today, &actor, id, a))
+                .await
+                .map(|_| None),
             None => Err(ApiError::field("assignee_id", ctx.t.console.choose_assignee)),
         },
         "extend" => match workflow::check_reason(&form.get("extend_reason")) {
-            Ok(r) => db::transaction(&pool, move |conn| workflow::extend(conn, now, today, &actor, id, &r)).await.map(|_| None),
+            Ok(r) => db::transaction(&pool, move |conn| workflow::extend(conn, now, today, &actor, id, &r))
+                .await
+                .map(|_| None),
             Err(mut e) => {
                 e.details.iter_mut().for_each(|d| d.field = "extend_reason".into());
                 Err(e)
@@ -279,10 +294,12 @@ pub async fn act(ctx: RegulatorUser, path: web::Path<(Uuid, String)>, payload: w
         _ => return ctx.error(ApiError::not_found("操作")),
     };
     match result {
-        Ok(Some(revealed)) => match complaint_page(&ctx, id, &Form::default(), &Errors::default(), Some(revealed)).await {
-            Ok(p) => ctx.page(StatusCode::OK, &p),
-            Err(e) => ctx.error(e),
-        },
+        Ok(Some(revealed)) => {
+            match complaint_page(&ctx, id, &Form::default(), &Errors::default(), Some(revealed)).await {
+                Ok(p) => ctx.page(StatusCode::OK, &p),
+                Err(e) => ctx.error(e),
+            }
+        }
         Ok(None) => see_other(&format!("/regulator/complaints/{id}?done=complaint_{action}")),
         Err(e) if matches!(e.code, Code::Validation | Code::InvalidState | Code::Conflict) => {
             match complaint_page(&ctx, id, &form, &Errors::from_api(&e, &action), None).await {

@@ -148,8 +148,14 @@ pub async fn record_result(ctx: RegulatorUser, path: web::Path<Uuid>, payload: w
         Ok(f) => f,
         Err(res) => return res,
     };
-    let sent: Vec<&str> =
-        ctx.t.codes.findings.iter().map(|(code, _)| *code).filter(|code| form.has(&format!("finding.{code}"))).collect();
+    let sent: Vec<&str> = ctx
+        .t
+        .codes
+        .findings
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| form.has(&format!("finding.{code}")))
+        .collect();
     let findings = sent
         .iter()
         .map(|code| Finding {
@@ -171,8 +177,9 @@ pub async fn record_result(ctx: RegulatorUser, path: web::Path<Uuid>, payload: w
     let input = ResultInput { grade: form.get("grade"), findings, rectification_due };
     let (now, today) = (ctx.state.clock.now(), ctx.state.clock.today());
     let actor = ctx.actor();
-    let r = db::transaction(&ctx.state.pool, move |conn| inspections::record_result(conn, now, today, &actor, id, &input))
-        .await;
+    let r =
+        db::transaction(&ctx.state.pool, move |conn| inspections::record_result(conn, now, today, &actor, id, &input))
+            .await;
     match r {
         Ok(_) => see_other(&format!("/regulator/inspections/{id}?done=result_recorded")),
         Err(mut e) => {
@@ -231,7 +238,10 @@ async fn flags_page(ctx: &Ctx, form: &Form, errors: &Errors) -> Result<FlagsPage
         flags: list,
         summary: errors.summary(|f| t.label(c.flag_fields, f).to_string()),
         fields: vec![
-            Input::text("declaration", c.flag_declaration, form, errors).hint(c.flag_declaration_hint).required().class("wide"),
+            Input::text("declaration", c.flag_declaration, form, errors)
+                .hint(c.flag_declaration_hint)
+                .required()
+                .class("wide"),
             Input::new("select", "code", c.flag_code, form, errors).options(codes),
             Input::text("note", c.flag_note, form, errors).max(500).class("wide"),
         ],
@@ -300,10 +310,12 @@ pub async fn resolve_flag(ctx: RegulatorUser, path: web::Path<Uuid>, payload: we
         .await
     {
         Ok(_) => see_other("/regulator/flags?done=flag_resolved"),
-        Err(e) if e.code == Code::Validation => match flags_page(&ctx, &Form::default(), &Errors::from_api(&e, "resolution")).await {
-            Ok(p) => ctx.page(e.code.status(), &p),
-            Err(e) => ctx.error(e),
-        },
+        Err(e) if e.code == Code::Validation => {
+            match flags_page(&ctx, &Form::default(), &Errors::from_api(&e, "resolution")).await {
+                Ok(p) => ctx.page(e.code.status(), &p),
+                Err(e) => ctx.error(e),
+            }
+        }
         Err(e) => ctx.error(e),
     }
 }
@@ -337,7 +349,9 @@ pub async fn audit_page(ctx: &Ctx, active: &str, action: &'static str) -> HttpRe
     let c = &t.console;
     let q = Form::parse(ctx.req.query_string().as_bytes());
     let token = |v: Option<String>| {
-        v.filter(|v| v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')))
+        v.filter(|v| {
+            v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+        })
     };
     let bad = q.opt("entity_id").is_some() && token(q.opt("entity_id")).is_none();
     let filter = AuditFilter { entity_type: token(q.opt("entity_type")), entity_id: token(q.opt("entity_id")) };

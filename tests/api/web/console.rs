@@ -113,9 +113,13 @@ async fn sessions_use_the_api_login_rules_and_end_at_sign_out() {
         .await;
     assert_eq!(r.status, 303, "{}", r.text);
     assert_eq!(location(&r), "/console/declarations?status=draft");
-    let set = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap_or_default().to_string()).collect::<Vec<_>>();
+    let set =
+        r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap_or_default().to_string()).collect::<Vec<_>>();
     let session = set.iter().find(|c| c.starts_with("stdreg_session=")).expect("a session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"),
+        "{session}"
+    );
     assert!(!session.contains("Secure"), "plain HTTP here: {session}");
     let secret = web.cookies["stdreg_session"].clone();
     assert_eq!(app.count(&format!("SELECT count(*) FROM web_sessions WHERE token_hash = '{secret}'")), 0);
@@ -131,7 +135,9 @@ async fn sessions_use_the_api_login_rules_and_end_at_sign_out() {
     // an open redirect is not followed
     let mut other = WebClient::new(&app);
     other.get("/login").await;
-    let r = other.post("/login", &[("email", &org.admin.email), ("password", PASSWORD), ("next", "//evil.example/x")], true).await;
+    let r = other
+        .post("/login", &[("email", &org.admin.email), ("password", PASSWORD), ("next", "//evil.example/x")], true)
+        .await;
     assert_eq!(location(&r), "/console");
 
     // sign-out revokes the session server-side: the old cookie no longer works
@@ -196,7 +202,11 @@ async fn sessions_expire_and_a_password_change_ends_the_others() {
     assert!(r.text.contains(r#"id="f-new_password-err""#) && r.text.contains("密码至少 10 个字符"), "{}", r.text);
     let new = "渝中区标准化-2027!";
     let r = a
-        .post("/account/password", &[("current_password", PASSWORD), ("new_password", new), ("confirm_password", new)], true)
+        .post(
+            "/account/password",
+            &[("current_password", PASSWORD), ("new_password", new), ("confirm_password", new)],
+            true,
+        )
         .await;
     r.assert_status(200);
     assert!(r.text.contains("密码已修改"));
@@ -205,7 +215,10 @@ async fn sessions_expire_and_a_password_change_ends_the_others() {
     assert_eq!(b.get("/console").await.status, 303, "the other session was revoked");
     let refresh = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": org.admin.refresh_token})).await;
     assert_eq!(refresh.status, 401);
-    assert_eq!(app.post("/api/v1/auth/login", None, json!({"email": org.admin.email, "password": PASSWORD})).await.status, 401);
+    assert_eq!(
+        app.post("/api/v1/auth/login", None, json!({"email": org.admin.email, "password": PASSWORD})).await.status,
+        401
+    );
     app.post("/api/v1/auth/login", None, json!({"email": org.admin.email, "password": new})).await.assert_status(200);
     assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'user.password_changed'"), 1);
 }
@@ -238,13 +251,23 @@ async fn roles_and_jurisdictions_decide_what_a_session_may_open() {
             id: String,
         }
         use diesel::RunQueryDsl;
-        diesel::sql_query("SELECT id::text AS id FROM complaints").get_result::<Id>(&mut app.db()).expect("complaint").id
+        diesel::sql_query("SELECT id::text AS id FROM complaints")
+            .get_result::<Id>(&mut app.db())
+            .expect("complaint")
+            .id
     };
 
     // an enterprise session: the regulator and admin pages are a 403 page
     let mut ent = WebClient::new(&app);
     ent.sign_in(&org.admin.email, PASSWORD, "/console").await;
-    for path in ["/regulator", "/regulator/campaigns", "/regulator/complaints", &format!("/regulator/complaints/{complaint}"), "/admin", "/admin/users"] {
+    for path in [
+        "/regulator",
+        "/regulator/campaigns",
+        "/regulator/complaints",
+        &format!("/regulator/complaints/{complaint}"),
+        "/admin",
+        "/admin/users",
+    ] {
         let r = ent.get(path).await;
         assert_eq!(r.status, 403, "{path}");
         assert!(r.text.contains("没有打开这个页面的权限"), "{path}");
@@ -320,9 +343,11 @@ async fn every_console_form_refuses_a_post_without_a_valid_csrf_token() {
         format!("/regulator/flags/{x}/resolve"),
     ];
     let admin_posts = vec!["/admin/users".to_string(), "/admin/reindex".to_string()];
-    for (email, home, posts) in
-        [(&org.admin.email, "/console", org_posts), (&reg.email, "/regulator", reg_posts), (&admin.email, "/admin", admin_posts)]
-    {
+    for (email, home, posts) in [
+        (&org.admin.email, "/console", org_posts),
+        (&reg.email, "/regulator", reg_posts),
+        (&admin.email, "/admin", admin_posts),
+    ] {
         let mut web = WebClient::new(&app);
         web.sign_in(email, PASSWORD, home).await;
         for path in &posts {
@@ -347,7 +372,8 @@ async fn every_console_form_refuses_a_post_without_a_valid_csrf_token() {
     // the one multipart form (the full text) checks its token too
     let mut web = WebClient::new(&app);
     web.sign_in(&org.admin.email, PASSWORD, "/console").await;
-    let body = "--B\r\nContent-Disposition: form-data; name=\"full_text\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 x\r\n--B--\r\n";
+    let body =
+        "--B\r\nContent-Disposition: form-data; name=\"full_text\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 x\r\n--B--\r\n";
     let rb = app
         .raw(reqwest::Method::POST, &format!("/console/declarations/{x}/full-text"), None)
         .await
@@ -389,15 +415,27 @@ async fn the_declaration_form_shows_service_errors_next_to_fields_and_keeps_the_
     assert!(r.text.contains(r#"id="f-products-1-barcode-err""#), "the barcode error sits on the second row");
     assert!(r.text.contains(r##"href="#f-standard-number""##), "the summary links to the field");
     // what was typed is still there
-    for v in ["Q/CQHX 001-2099", "山城花椒油", "花椒油", "HJY-250", "藤椒油", "6901234567891", "酸价", "3.0", "mg/g"] {
+    for v in ["Q/CQHX 001-2099", "山城花椒油", "花椒油", "HJY-250", "藤椒油", "6901234567891", "酸价", "3.0", "mg/g"]
+    {
         assert!(r.text.contains(&format!("value=\"{v}\"")), "kept {v}");
     }
-    let selected = r.text.split("name=\"indicators[0].comparator\"").nth(1).and_then(|s| s.split("</select>").next()).unwrap_or_default();
+    let selected = r
+        .text
+        .split("name=\"indicators[0].comparator\"")
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .unwrap_or_default();
     assert!(selected.contains(" selected>不大于<"), "the comparator stays chosen: {selected}");
     assert_eq!(app.count("SELECT count(*) FROM declarations"), 0);
 
     // the "add rows" button gives more rows without saving
-    let r = web.post("/console/declarations/new", &[("kind", "product"), ("products[0].name", "花椒油"), ("add_rows", "products")], true).await;
+    let r = web
+        .post(
+            "/console/declarations/new",
+            &[("kind", "product"), ("products[0].name", "花椒油"), ("add_rows", "products")],
+            true,
+        )
+        .await;
     r.assert_status(200);
     assert!(r.text.contains(r#"name="products[5].name""#), "three more product rows");
     assert_eq!(app.count("SELECT count(*) FROM declarations"), 0);

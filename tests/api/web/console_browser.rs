@@ -47,7 +47,9 @@ async fn nav_link(b: &Browser, text: &str) {
 
 async fn wait_new_page(b: &Browser, what: &str) {
     for _ in 0..200 {
-        if b.js("return window.__stdregOldPage === undefined && document.readyState === 'complete'").await == serde_json::Value::Bool(true) {
+        if b.js("return window.__stdregOldPage === undefined && document.readyState === 'complete'").await
+            == serde_json::Value::Bool(true)
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -109,7 +111,9 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     nav_link(&b, "新建声明").await;
     b.fill("#f-standard-number", "Q/SCTW 001-2099").await;
     b.fill("#f-standard-title", "火锅底料").await;
-    for (i, (name, model, spec)) in [("牛油火锅底料", "SC-NY-500", "500g/袋"), ("清油火锅底料", "SC-QY-400", "400g/袋")].iter().enumerate() {
+    for (i, (name, model, spec)) in
+        [("牛油火锅底料", "SC-NY-500", "500g/袋"), ("清油火锅底料", "SC-QY-400", "400g/袋")].iter().enumerate()
+    {
         b.fill(&format!("#f-products-{i}-name"), name).await;
         b.fill(&format!("#f-products-{i}-model"), model).await;
         b.fill(&format!("#f-products-{i}-spec"), spec).await;
@@ -173,7 +177,10 @@ async fn browser_enterprise_registers_declares_publishes_revises_withdraws() {
     nav(&b, "#publish").await;
     assert_eq!(b.text("#decl-status").await, "现行有效");
     let versions = b.text("#versions").await;
-    assert!(versions.contains("第 1 版") && versions.contains("第 2 版") && versions.contains("已被新版本取代"), "{versions}");
+    assert!(
+        versions.contains("第 1 版") && versions.contains("第 2 版") && versions.contains("已被新版本取代"),
+        "{versions}"
+    );
     b.shot("console-06-revised", true).await;
 
     // withdraw with a reason
