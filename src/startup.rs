@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
     pub jwt: Arc<crate::auth::jwt::JwtKeys>,
+    /// The reindex started from the sysadmins' page, if any (one per process).
+    pub reindex_job: Arc<std::sync::Mutex<Option<crate::web::console::admin::ReindexJob>>>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             clock: Clock::default(),
             jwt,
+            reindex_job: Arc::default(),
         })
     }
 }

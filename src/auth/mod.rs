@@ -2,6 +2,7 @@
 //! extractors so every handler's signature says who may call it.
 
 pub mod jwt;
+pub mod login;
 pub mod password;
 pub mod secrets;
 

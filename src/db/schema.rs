@@ -457,6 +457,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> Uuid,
+        token_hash -> Text,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_tokens -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(campaigns -> users (created_by));
@@ -481,6 +493,7 @@ diesel::joinable!(inspections -> organizations (organization_id));
 diesel::joinable!(inspections -> users (inspector_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(web_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -515,4 +528,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sac_industry_codes,
     search_state,
     users,
+    web_sessions,
 );

@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{AnyUser, OrgAdmin, Sysadmin, client_ip, password};
+use crate::auth::login as sign_in;
+use crate::auth::{AnyUser, OrgAdmin, Sysadmin, client_ip};
 use crate::db;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::Json;
@@ -15,7 +16,7 @@ use crate::services::accounts::{
 use crate::startup::AppState;
 
 async fn hash_password(pw: String) -> ApiResult<String> {
-    web::block(move || password::hash(&pw)).await?.map_err(ApiError::internal)
+    sign_in::hash(pw).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -130,58 +131,16 @@ pub async fn login(
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
-    let email = body.email.trim().to_lowercase();
-    let password = body.0.password;
-    if email.is_empty() || password.is_empty() || email.len() > 254 || password.len() > 1024 {
-        return Err(ApiError::of(Code::InvalidCredentials));
-    }
     let ip = client_ip(&req);
-    let keys = vec![accounts::account_key(&email), accounts::ip_key(&ip)];
-    let now = state.clock.now();
-    let lookup_email = email.clone();
-    let (blocked, user) = db::run(&state.pool, move |conn| {
-        let blocked = accounts::throttled_for(conn, now, &keys)?;
-        let user = if blocked.is_none() { accounts::find_user_by_email(conn, &lookup_email)? } else { None };
-        Ok((blocked, user))
-    })
-    .await?;
-    if let Some(secs) = blocked {
-        return Err(
-            ApiError::new(Code::RateLimited, format!("登录失败次数过多，请 {secs} 秒后再试")).retry_after(secs as u64)
-        );
-    }
-    let ok = web::block({
-        let hash = user.as_ref().map(|u| u.password_hash.clone());
-        move || match hash {
-            Some(h) => password::verify(&password, &h),
-            None => {
-                password::verify_dummy(&password);
-                false
-            }
-        }
-    })
-    .await?;
+    let LoginRequest { email, password } = body.0;
+    let user = sign_in::check_credentials(&state, &email, password, &ip).await?;
     let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
-    let outcome = db::transaction(&state.pool, move |conn| {
-        let acct = accounts::account_key(&email);
-        match user {
-            Some(user) if ok => {
-                accounts::clear_throttle(conn, &acct)?;
-                let rt = accounts::issue_refresh_token(conn, now, ttl, user.id, None)?;
-                Ok(Some((user, rt)))
-            }
-            _ => {
-                accounts::record_failure(conn, now, &acct, accounts::ACCOUNT_MAX_FAILURES)?;
-                accounts::record_failure(conn, now, &accounts::ip_key(&ip), accounts::IP_MAX_FAILURES)?;
-                Ok(None)
-            }
-        }
-    })
-    .await?;
-    match outcome {
-        Some((user, rt)) => Ok(web::Json(token_response(&state, user, rt)?)),
-        None => Err(ApiError::of(Code::InvalidCredentials)),
-    }
+    let now = state.clock.now();
+    let user_id = user.id;
+    let rt =
+        db::transaction(&state.pool, move |conn| Ok(accounts::issue_refresh_token(conn, now, ttl, user_id, None)?))
+            .await?;
+    Ok(web::Json(token_response(&state, user, rt)?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -15,11 +15,9 @@ use crate::files::{BlobStore, sniff_evidence};
 use crate::routes::declarations::paging;
 use crate::services::complaints::evidence::{self, AttachmentReceipt};
 use crate::services::complaints::intake::{self, ComplaintBody, Receipt, TrackView};
-use crate::services::complaints::workflow::{self, ComplainantView, Conclusion, ConclusionFlag};
+use crate::services::complaints::workflow::{self, ComplainantView};
 use crate::services::complaints::{self as complaints, ComplaintList, ComplaintView, ListFilter};
-use crate::services::flags;
 use crate::startup::AppState;
-use crate::validate::Check;
 
 /// The header that carries the complainant's access key.
 pub const ACCESS_KEY: &str = "X-Access-Key";
@@ -179,9 +177,7 @@ pub async fn accept_complaint(
     body: Json<AcceptBody>,
 ) -> ApiResult<web::Json<ComplaintView>> {
     let id = path.into_inner();
-    let mut c = Check::new();
-    let note = c.opt_text("note", body.note.as_deref(), 2000);
-    c.finish()?;
+    let note = workflow::check_note(body.note.as_deref())?;
     let (now, today) = (state.clock.now(), state.clock.today());
     let a = actor.0;
     let v =
@@ -207,9 +203,7 @@ pub async fn reject_complaint(
     body: Json<ReasonBody>,
 ) -> ApiResult<web::Json<ComplaintView>> {
     let id = path.into_inner();
-    let mut c = Check::new();
-    let reason = c.text("reason", &body.reason, 2, 1000);
-    c.finish()?;
+    let reason = workflow::check_reason(&body.reason)?;
     let (now, today) = (state.clock.now(), state.clock.today());
     let a = actor.0;
     let v = db::transaction(&state.pool, move |conn| workflow::reject(conn, now, today, &a, id, &reason)).await?;
@@ -253,9 +247,7 @@ pub async fn extend_complaint(
     body: Json<ReasonBody>,
 ) -> ApiResult<web::Json<ComplaintView>> {
     let id = path.into_inner();
-    let mut c = Check::new();
-    let reason = c.text("reason", &body.reason, 2, 1000);
-    c.finish()?;
+    let reason = workflow::check_reason(&body.reason)?;
     let (now, today) = (state.clock.now(), state.clock.today());
     let a = actor.0;
     let v = db::transaction(&state.pool, move |conn| workflow::extend(conn, now, today, &a, id, &reason)).await?;
@@ -292,18 +284,9 @@ pub async fn conclude_complaint(
 ) -> ApiResult<web::Json<ComplaintView>> {
     let id = path.into_inner();
     let body = body.0;
-    let mut c = Check::new();
-    let reply = c.text("public_reply", &body.public_reply, 2, 2000);
-    let flag = body.flag.map(|f| {
-        if !matches!(f.code.as_str(), flags::UNDER_CHECK | flags::RECTIFICATION_ORDERED) {
-            c.err("flag.code", "投诉办结时的标记只能是 under_check 或 rectification_ordered");
-        }
-        ConclusionFlag { note: c.opt_text("flag.note", f.note.as_deref(), 500), code: f.code }
-    });
-    c.finish()?;
+    let conclusion = workflow::check_conclusion(body.outcome, &body.public_reply, body.flag.map(|f| (f.code, f.note)))?;
     let (now, today) = (state.clock.now(), state.clock.today());
     let a = actor.0;
-    let conclusion = Conclusion { outcome: body.outcome, public_reply: reply, flag };
     let v = db::transaction(&state.pool, move |conn| workflow::conclude(conn, now, today, &a, id, conclusion)).await?;
     Ok(web::Json(v))
 }

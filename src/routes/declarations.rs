@@ -196,19 +196,7 @@ pub async fn put_full_text(
     // Check ownership and state before writing the file.
     let a = actor.0;
     let check_actor = a.clone();
-    db::run(&state.pool, move |conn| {
-        let decl = decls::load_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
-        if !decls::is_owner(Some(&check_actor), &decl) {
-            return Err(ApiError::not_found("声明"));
-        }
-        crate::domain::declaration::check(
-            lifecycle::status_of(&decl),
-            decl.draft_version.is_some(),
-            crate::domain::declaration::Action::Edit,
-        )
-        .map_err(|e| ApiError::invalid_state(e.0))
-    })
-    .await?;
+    db::run(&state.pool, move |conn| lifecycle::check_attachable(conn, &check_actor, id)).await?;
     let store = BlobStore::new(&state.settings.data_dir);
     let (sha, size) = web::block(move || store.put(&bytes)).await?.map_err(ApiError::internal)?;
     let now = state.clock.now();

@@ -11,7 +11,6 @@ use crate::extract::Json;
 use crate::services::declarations::{self as decls, FlagView};
 use crate::services::flags;
 use crate::startup::AppState;
-use crate::validate::Check;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,23 +32,12 @@ pub async fn raise_flag(
     body: Json<NewFlag>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let mut c = Check::new();
-    if !matches!(body.code.as_str(), flags::UNDER_CHECK | flags::RECTIFICATION_ORDERED) {
-        c.err("code", "临时标记只能是 under_check 或 rectification_ordered");
-    }
-    let note = c.opt_text("note", body.note.as_deref(), 500);
-    c.finish()?;
     let now = state.clock.now();
-    let code = body.0.code;
     let a = actor.0;
-    let flag = db::transaction(&state.pool, move |conn| {
-        let decl = decls::load_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
-        if !a.covers(&decl.division_code) {
-            return Err(ApiError::forbidden("该声明不在您的辖区内"));
-        }
-        flags::raise(conn, now, &a.audit(), id, &code, note.as_deref(), flags::Source::default())
-    })
-    .await?;
+    let NewFlag { code, note } = body.0;
+    let flag =
+        db::transaction(&state.pool, move |conn| flags::raise_by_regulator(conn, now, &a, id, &code, note.as_deref()))
+            .await?;
     Ok(HttpResponse::Created().json(flag))
 }
 
@@ -71,19 +59,11 @@ pub async fn resolve_flag(
     body: Json<ResolveFlag>,
 ) -> ApiResult<web::Json<FlagView>> {
     let id = path.into_inner();
-    let mut c = Check::new();
-    let resolution = c.text("resolution", &body.resolution, 2, 500);
-    c.finish()?;
     let now = state.clock.now();
     let a = actor.0;
-    let flag = db::transaction(&state.pool, move |conn| {
-        let (_, division) = flags::flag_declaration(conn, id)?;
-        if !a.covers(&division) {
-            return Err(ApiError::forbidden("该声明不在您的辖区内"));
-        }
-        flags::resolve(conn, now, &a.audit(), id, &resolution)
-    })
-    .await?;
+    let resolution = body.0.resolution;
+    let flag =
+        db::transaction(&state.pool, move |conn| flags::resolve_by_regulator(conn, now, &a, id, &resolution)).await?;
     Ok(web::Json(flag))
 }
 

@@ -58,8 +58,25 @@ fn blocking<T: Send + 'static>(
     }
 }
 
+/// How far a running reindex is, for the sysadmins' page.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Declarations to copy (known once the copy starts).
+    pub total: std::sync::atomic::AtomicUsize,
+    pub copied: std::sync::atomic::AtomicUsize,
+}
+
 /// Rebuilds the index and swaps it in. `progress` draws a bar on a terminal.
 pub async fn reindex(state: &AppState, progress: bool) -> anyhow::Result<ReindexReport> {
+    reindex_tracked(state, progress, None).await
+}
+
+/// [`reindex`], counting its progress into `tracker`.
+pub async fn reindex_tracked(
+    state: &AppState,
+    progress: bool,
+    tracker: Option<&Progress>,
+) -> anyhow::Result<ReindexReport> {
     let started = Instant::now();
     // One reindex at a time: a session lock held on a dedicated connection for the whole run.
     let pool = state.pool.clone();
@@ -74,7 +91,7 @@ pub async fn reindex(state: &AppState, progress: bool) -> anyhow::Result<Reindex
     if !locked {
         anyhow::bail!("another reindex is running");
     }
-    let result = run(state, progress).await;
+    let result = run(state, progress, tracker).await;
     let _ = tokio::task::spawn_blocking(move || {
         let mut guard = guard;
         diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})")).execute(&mut guard)
@@ -84,7 +101,7 @@ pub async fn reindex(state: &AppState, progress: bool) -> anyhow::Result<Reindex
     Ok(ReindexReport { documents, requeued, seconds: started.elapsed().as_secs_f64() })
 }
 
-async fn run(state: &AppState, progress: bool) -> anyhow::Result<(usize, usize)> {
+async fn run(state: &AppState, progress: bool, tracker: Option<&Progress>) -> anyhow::Result<(usize, usize)> {
     let search = &state.search;
     let live = search.declarations_uid();
     search.ensure_index(&live).await?;
@@ -108,7 +125,7 @@ async fn run(state: &AppState, progress: bool) -> anyhow::Result<(usize, usize)>
     })
     .await?;
 
-    let outcome = copy_and_swap(state, &live, &fresh, since, progress).await;
+    let outcome = copy_and_swap(state, &live, &fresh, since, progress, tracker).await;
     // Forget the target whatever happened; on failure drop the half-built index.
     let _ = blocking(state, |conn| Ok(diesel::delete(search_state::table.find(REINDEX_TARGET)).execute(conn)?)).await;
     if let Ok(task) = search.client.delete_index(&fresh).await {
@@ -123,12 +140,16 @@ async fn copy_and_swap(
     fresh: &str,
     since: DateTime<Utc>,
     progress: bool,
+    tracker: Option<&Progress>,
 ) -> anyhow::Result<(usize, usize)> {
     let search = &state.search;
     let total: i64 = blocking(state, |conn| {
         Ok(declarations::table.filter(declarations::current_version.is_not_null()).count().get_result(conn)?)
     })
     .await?;
+    if let Some(t) = tracker {
+        t.total.store(total as usize, std::sync::atomic::Ordering::Relaxed);
+    }
     let bar = if progress {
         let b = indicatif::ProgressBar::new(total as u64);
         if let Ok(style) =
@@ -162,6 +183,9 @@ async fn copy_and_swap(
         // Sent without waiting: Meilisearch batches the additions; every task is checked below.
         tasks.push(fresh_index.add_or_replace(&docs, Some("id")).await?);
         copied += docs.len();
+        if let Some(t) = tracker {
+            t.copied.store(copied, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(b) = &bar {
             b.set_position(copied as u64);
         }

@@ -714,6 +714,7 @@ pub fn remove_member(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor,
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
+    crate::services::sessions::revoke_all_for(conn, now, user_id, None)?;
     let division = org_division(conn, org)?;
     audit::append(
         conn,
@@ -960,4 +961,80 @@ pub fn register_many(
         .collect();
     audit::append_many(conn, now, &events)?;
     Ok(())
+}
+
+// ---------------------------------------------------------------- password change
+
+/// Checks a new password against the policy (the same as at registration).
+pub fn check_new_password(user: &UserRow, new_password: &str) -> ApiResult<()> {
+    let mut c = Check::new();
+    if let Some(p) = password::policy_problem(new_password, &user.email) {
+        c.err("new_password", p);
+    }
+    c.finish()
+}
+
+/// Stores a new password hash and ends the user's other sessions: every refresh token and every
+/// console session except `keep` (the one that made the change).
+pub fn set_password(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    password_hash: &str,
+    keep: Option<Uuid>,
+) -> ApiResult<()> {
+    diesel::update(users::table.find(actor.user_id))
+        .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
+        .execute(conn)?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(actor.user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    let ended = crate::services::sessions::revoke_all_for(conn, now, actor.user_id, keep)?;
+    let division = match actor.organization_id {
+        Some(org) => Some(org_division(conn, org)?),
+        None => None,
+    };
+    audit::append(
+        conn,
+        now,
+        NewEvent {
+            actor: &actor.audit(),
+            action: "user.password_changed",
+            entity_type: "user",
+            entity_id: actor.user_id.to_string(),
+            division_code: division,
+            summary: serde_json::json!({"other_sessions_ended": ended}),
+        },
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- regulators
+
+/// Active regulators who could work in a jurisdiction: those within it and those above it
+/// (campaign inspector pools, complaint assignees), by name.
+pub fn regulators_near(conn: &mut PgConnection, prefix: &str) -> QueryResult<Vec<UserView>> {
+    let all: Vec<UserRow> = users::table
+        .filter(users::role.eq("regulator"))
+        .filter(users::active.eq(true))
+        .order(users::name)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .filter(|u| {
+            let p = crate::domain::codes::division_prefix(u.jurisdiction.as_deref().unwrap_or("-"));
+            p.starts_with(prefix) || prefix.starts_with(p)
+        })
+        .map(UserView::from)
+        .collect())
+}
+
+/// Names of users by id (lists that show who did what).
+pub fn names_of(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<std::collections::HashMap<Uuid, String>> {
+    Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn)?.into_iter().collect())
 }

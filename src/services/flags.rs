@@ -200,3 +200,83 @@ pub fn flag_declaration(conn: &mut PgConnection, flag_id: Uuid) -> ApiResult<(Uu
 pub fn history(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagView>> {
     flags::table.filter(flags::declaration_id.eq(decl)).order(flags::raised_at).select(FlagView::as_select()).load(conn)
 }
+
+/// A regulator raises an ad hoc flag (`under_check` or `rectification_ordered`) on a declaration
+/// of their jurisdiction: `POST /declarations/{id}/flags` and the console's flags page.
+pub fn raise_by_regulator(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &crate::auth::Actor,
+    decl: Uuid,
+    code: &str,
+    note: Option<&str>,
+) -> ApiResult<FlagView> {
+    let mut c = crate::validate::Check::new();
+    if !matches!(code, UNDER_CHECK | RECTIFICATION_ORDERED) {
+        c.err("code", "临时标记只能是 under_check 或 rectification_ordered");
+    }
+    let note = c.opt_text("note", note, 500);
+    c.finish()?;
+    let d = crate::services::declarations::load_declaration(conn, decl)?.ok_or_else(|| ApiError::not_found("声明"))?;
+    if !actor.covers(&d.division_code) {
+        return Err(ApiError::forbidden("该声明不在您的辖区内"));
+    }
+    raise(conn, now, &actor.audit(), decl, code, note.as_deref(), Source::default())
+}
+
+/// A regulator resolves a flag of a declaration in their jurisdiction, with a reason.
+pub fn resolve_by_regulator(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &crate::auth::Actor,
+    flag_id: Uuid,
+    resolution: &str,
+) -> ApiResult<FlagView> {
+    let mut c = crate::validate::Check::new();
+    let resolution = c.text("resolution", resolution, 2, 500);
+    c.finish()?;
+    let (_, division) = flag_declaration(conn, flag_id)?;
+    if !actor.covers(&division) {
+        return Err(ApiError::forbidden("该声明不在您的辖区内"));
+    }
+    resolve(conn, now, &actor.audit(), flag_id, &resolution)
+}
+
+/// An active flag with its declaration, for the regulators' list.
+pub struct ActiveFlag {
+    pub flag: FlagView,
+    pub declaration_id: Uuid,
+    pub standard_number: String,
+    pub standard_title: String,
+    pub organization_name: String,
+}
+
+/// Active flags of declarations within the actor's jurisdiction, newest first.
+pub fn active_within(conn: &mut PgConnection, actor: &crate::auth::Actor) -> QueryResult<Vec<ActiveFlag>> {
+    use crate::db::schema::organizations;
+    let prefix = actor.jurisdiction_prefix().unwrap_or("").to_string();
+    let rows: Vec<(FlagView, Uuid, String, String, String)> = flags::table
+        .inner_join(declarations::table.inner_join(organizations::table))
+        .filter(flags::resolved_at.is_null())
+        .filter(declarations::division_code.like(format!("{prefix}%")))
+        .order(flags::raised_at.desc())
+        .limit(500)
+        .select((
+            FlagView::as_select(),
+            declarations::id,
+            declarations::standard_number,
+            declarations::standard_title,
+            organizations::name,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(flag, declaration_id, standard_number, standard_title, organization_name)| ActiveFlag {
+            flag,
+            declaration_id,
+            standard_number,
+            standard_title,
+            organization_name,
+        })
+        .collect())
+}

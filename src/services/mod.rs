@@ -7,5 +7,6 @@ pub mod complaints;
 pub mod declarations;
 pub mod export;
 pub mod flags;
+pub mod sessions;
 pub mod stats;
 pub mod supervision;

@@ -27,6 +27,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/api-docs.js"),
     },
+    Asset {
+        name: "console.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/console.js"),
+    },
     Asset { name: "emblem.svg", content_type: "image/svg+xml", body: include_bytes!("../../static/emblem.svg") },
 ];
 

@@ -69,6 +69,18 @@ pub fn query(pairs: &[(String, String)]) -> String {
     s.finish()
 }
 
+/// A file size in words (`1.2 MB`, `830 KB`).
+pub fn size(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

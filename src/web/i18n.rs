@@ -24,6 +24,8 @@ pub struct Strings {
     pub api_docs: ApiDocs,
     pub error: Errors,
     pub codes: Codes,
+    /// The consoles (`/login`, `/console`, `/regulator`, `/admin`).
+    pub console: &'static super::console::strings::Console,
     /// The meaning of a supervision flag in plain words.
     pub flag_meaning: fn(&str) -> &'static str,
 }
@@ -946,6 +948,7 @@ pub static ZH: Strings = Strings {
         ],
         org_kinds: &[("enterprise", "企业"), ("social_organization", "社会团体")],
     },
+    console: &super::console::strings::ZH,
     flag_meaning: crate::services::flags::meaning_zh,
 };
 

@@ -10,6 +10,7 @@
 
 pub mod assets;
 pub mod charts;
+pub mod console;
 pub mod format;
 pub mod i18n;
 pub mod page;
@@ -104,5 +105,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stats", web::get().to(stats::stats))
         .route("/open-data", web::get().to(open_data::open_data))
         .route("/api/docs", web::get().to(open_data::api_docs))
-        .route("/static/{name}", web::get().to(assets::serve));
+        .route("/static/{name}", web::get().to(assets::serve))
+        .configure(console::configure);
 }

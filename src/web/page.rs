@@ -41,6 +41,10 @@ pub struct Chrome {
     pub icon: String,
     /// Scripts of this page only (already hashed URLs).
     pub scripts: Vec<String>,
+    /// Console pages: the signed-in user and the sign-out form.
+    pub account: Option<super::console::AccountBar>,
+    /// The "sign in" link of the public pages.
+    pub sign_in: bool,
 }
 
 impl Chrome {
@@ -60,7 +64,54 @@ impl Chrome {
             js: assets::url("site.js"),
             icon: assets::url("emblem.svg"),
             scripts: Vec::new(),
+            account: None,
+            sign_in: true,
         }
+    }
+
+    /// The layout of a console page: the console's own navigation and the account bar.
+    pub fn console(
+        t: &'static Strings,
+        title: impl Into<String>,
+        area: super::console::Area,
+        active: &str,
+        org_admin: bool,
+        account: super::console::AccountBar,
+    ) -> Self {
+        use super::console::Area;
+        let c = &t.console;
+        let items: Vec<(&'static str, &'static str, &'static str)> = match area {
+            Area::Org => {
+                let mut v = vec![
+                    ("home", "/console", c.nav_org_home),
+                    ("declarations", "/console/declarations", c.nav_declarations),
+                    ("inspections", "/console/inspections", c.nav_inspections),
+                ];
+                if org_admin {
+                    v.push(("members", "/console/members", c.nav_members));
+                    v.push(("tokens", "/console/tokens", c.nav_tokens));
+                }
+                v
+            }
+            Area::Regulator => vec![
+                ("home", "/regulator", c.nav_reg_home),
+                ("campaigns", "/regulator/campaigns", c.nav_campaigns),
+                ("complaints", "/regulator/complaints", c.nav_complaints),
+                ("flags", "/regulator/flags", c.nav_flags),
+                ("audit", "/regulator/audit", c.nav_audit),
+            ],
+            Area::Admin => vec![
+                ("home", "/admin", c.nav_admin_home),
+                ("users", "/admin/users", c.nav_users),
+                ("reindex", "/admin/reindex", c.nav_reindex),
+                ("audit", "/admin/audit", c.nav_audit_chain),
+            ],
+        };
+        let mut chrome = Self::new(t, title, "");
+        chrome.nav = items.into_iter().map(|(k, href, label)| NavItem { href, label, current: k == active }).collect();
+        chrome.account = Some(account);
+        chrome.sign_in = false;
+        chrome
     }
 
     pub fn with_script(mut self, name: &str) -> Self {
@@ -187,5 +238,12 @@ pub trait OrPage<T> {
 impl<T> OrPage<T> for Result<T, ApiError> {
     fn or_page(self, req: &HttpRequest) -> Result<T, PageError> {
         self.map_err(|error| PageError { error, req: req.clone() })
+    }
+}
+
+impl PageError {
+    /// The error page itself.
+    pub fn into_page(self) -> HttpResponse {
+        self.error_response()
     }
 }

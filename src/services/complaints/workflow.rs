@@ -350,3 +350,40 @@ pub fn reveal(
     )?;
     Ok(view)
 }
+
+// ---------------------------------------------------------------- edge checks shared by API and console
+
+/// An acceptance note (optional, at most 2000 characters; internal).
+pub fn check_note(note: Option<&str>) -> ApiResult<Option<String>> {
+    let mut c = crate::validate::Check::new();
+    let note = c.opt_text("note", note, 2000);
+    c.finish()?;
+    Ok(note)
+}
+
+/// The reason of a rejection (public) or an extension (internal): 2 to 1000 characters.
+pub fn check_reason(reason: &str) -> ApiResult<String> {
+    let mut c = crate::validate::Check::new();
+    let reason = c.text("reason", reason, 2, 1000);
+    c.finish()?;
+    Ok(reason)
+}
+
+/// A conclusion as asked: the reply 2 to 2000 characters; a flag only `under_check` or
+/// `rectification_ordered`, its note at most 500 characters.
+pub fn check_conclusion(
+    outcome: Outcome,
+    public_reply: &str,
+    flag: Option<(String, Option<String>)>,
+) -> ApiResult<Conclusion> {
+    let mut c = crate::validate::Check::new();
+    let public_reply = c.text("public_reply", public_reply, 2, 2000);
+    let flag = flag.map(|(code, note)| {
+        if !matches!(code.as_str(), flags::UNDER_CHECK | flags::RECTIFICATION_ORDERED) {
+            c.err("flag.code", "投诉办结时的标记只能是 under_check 或 rectification_ordered");
+        }
+        ConclusionFlag { note: c.opt_text("flag.note", note.as_deref(), 500), code }
+    });
+    c.finish()?;
+    Ok(Conclusion { outcome, public_reply, flag })
+}

@@ -657,6 +657,16 @@ pub fn withdraw(
     Ok(view)
 }
 
+/// Whether the actor may attach a full text now (its organization's declaration with a pending
+/// draft): checked before the file is written, and again by [`attach_full_text`].
+pub fn check_attachable(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    let decl = super::load_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
+    if !is_owner(Some(actor), &decl) {
+        return Err(ApiError::not_found("声明"));
+    }
+    check(status_of(&decl), decl.draft_version.is_some(), Action::Edit).map_err(refuse)
+}
+
 /// Records an uploaded full text (already stored under its sha256) on the pending draft.
 pub fn attach_full_text(
     conn: &mut PgConnection,

@@ -329,30 +329,59 @@ pub fn eligible(
     c: &CampaignRow,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<(Uuid, i32, Uuid, String)>> {
+    let scope = Scope {
+        division: c.scope_division.clone(),
+        kinds: c.scope_kinds.iter().flatten().cloned().collect(),
+        standard_types: c.scope_standard_types.iter().flatten().cloned().collect(),
+        industry: c.scope_industry.clone(),
+        published_before: c.scope_published_before,
+        exclude_sampled_within_years: c.scope_exclude_sampled_years,
+    };
+    eligible_in(conn, &scope, Some(c.id), now)
+}
+
+/// How many declarations a scope would draw from now (the console's live count while a campaign
+/// is being planned); the scope must lie within the actor's jurisdiction.
+pub fn count_eligible(conn: &mut PgConnection, actor: &Actor, scope: &Scope, now: DateTime<Utc>) -> ApiResult<usize> {
+    let division = codes::parse_division_filter(&scope.division)
+        .ok_or_else(|| ApiError::field("scope.division", "应为 2、4 或 6 位行政区划代码（如 50、5001、500103）"))?;
+    if !covers_scope(actor, &division) {
+        return Err(ApiError::forbidden(format!("抽查范围 {division} 不在您的辖区内")));
+    }
+    let industry =
+        scope.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(codes::parse_industry_code);
+    let scope = Scope { division, industry, ..scope.clone() };
+    Ok(eligible_in(conn, &scope, None, now)?.len())
+}
+
+fn eligible_in(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    campaign: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, i32, Uuid, String)>> {
     let mut q = declarations::table
         .filter(declarations::status.eq("public"))
-        .filter(declarations::division_code.like(format!("{}%", c.scope_division)))
+        .filter(declarations::division_code.like(format!("{}%", scope.division)))
         .into_boxed();
-    let kinds: Vec<String> = c.scope_kinds.iter().flatten().cloned().collect();
-    if !kinds.is_empty() {
-        q = q.filter(declarations::kind.eq_any(kinds));
+    if !scope.kinds.is_empty() {
+        q = q.filter(declarations::kind.eq_any(scope.kinds.clone()));
     }
-    let types: Vec<String> = c.scope_standard_types.iter().flatten().cloned().collect();
-    if !types.is_empty() {
-        q = q.filter(declarations::standard_type.eq_any(types));
+    if !scope.standard_types.is_empty() {
+        q = q.filter(declarations::standard_type.eq_any(scope.standard_types.clone()));
     }
-    if let Some(i) = &c.scope_industry {
+    if let Some(i) = &scope.industry {
         q = q.filter(declarations::industry_code.like(format!("{i}%")));
     }
-    if let Some(d) = c.scope_published_before {
+    if let Some(d) = scope.published_before {
         q = q.filter(declarations::first_published_at.lt(china_midnight(d)));
     }
-    if let Some(years) = c.scope_exclude_sampled_years.filter(|y| *y > 0) {
+    if let Some(years) = scope.exclude_sampled_within_years.filter(|y| *y > 0) {
         let since = now - chrono::Duration::days(365 * i64::from(years));
         let sampled = inspections::table
             .inner_join(campaigns::table)
             .filter(campaigns::drawn_at.ge(since))
-            .filter(campaigns::id.ne(c.id))
+            .filter(campaigns::id.ne(campaign.unwrap_or_else(Uuid::nil)))
             .select(inspections::organization_id);
         q = q.filter(declarations::organization_id.ne_all(sampled));
     }

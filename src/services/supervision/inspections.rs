@@ -512,3 +512,29 @@ pub fn mark_overdue(conn: &mut PgConnection, now: DateTime<Utc>, today: NaiveDat
         Ok(due.len())
     })
 }
+
+/// Versions of the inspected declaration published since the result, which an answer may name as
+/// the rectified declaration: (version id, version number, published at). The organization only.
+pub fn response_versions(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<Vec<(Uuid, i32, DateTime<Utc>)>> {
+    let row: InspectionRow = inspections::table
+        .find(id)
+        .select(InspectionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("检查"))?;
+    if actor.organization_id != Some(row.organization_id) {
+        return Err(ApiError::not_found("检查"));
+    }
+    let Some(since) = row.result_at else { return Ok(Vec::new()) };
+    let rows: Vec<(Uuid, i32, Option<DateTime<Utc>>)> = declaration_versions::table
+        .filter(declaration_versions::declaration_id.eq(row.declaration_id))
+        .filter(declaration_versions::published_at.ge(since))
+        .order(declaration_versions::version.desc())
+        .select((declaration_versions::id, declaration_versions::version, declaration_versions::published_at))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, v, p)| p.map(|p| (id, v, p))).collect())
+}

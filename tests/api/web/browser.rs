@@ -85,8 +85,8 @@ impl Drop for ChromeDriver {
 }
 
 /// A Chromium session with a fresh profile.
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     profile: PathBuf,
     closed: bool,
     _driver: Arc<ChromeDriver>,
@@ -120,7 +120,7 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    async fn open() -> Self {
+    pub async fn open() -> Self {
         let chromium = binary("STDREG_CHROMIUM", "/usr/bin/chromium");
         let driver = ChromeDriver::shared();
         driver.wait_ready().await;
@@ -147,16 +147,16 @@ impl Browser {
         Self { client, profile, closed: false, _driver: driver }
     }
 
-    async fn goto(&self, url: &str) {
+    pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub async fn text(&self, css: &str) -> String {
         let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
         el.unwrap_or_else(|e| panic!("no element {css}: {e}")).text().await.expect("text")
     }
 
-    async fn click(&self, css: &str) {
+    pub async fn click(&self, css: &str) {
         let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
         el.unwrap_or_else(|e| panic!("no element {css}: {e}"))
             .click()
@@ -164,29 +164,30 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
-    async fn click_link(&self, text: &str) {
+    pub async fn click_link(&self, text: &str) {
         let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::LinkText(text)).await;
         el.unwrap_or_else(|e| panic!("no link {text}: {e}")).click().await.expect("click link");
     }
 
-    async fn fill(&self, css: &str, value: &str) {
+    pub async fn fill(&self, css: &str, value: &str) {
         let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no field {css}: {e}"));
         el.clear().await.expect("clear");
         el.send_keys(value).await.expect("type");
     }
 
-    async fn source(&self) -> String {
+    pub async fn source(&self) -> String {
         self.client.source().await.expect("page source")
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
     /// Saves a PNG of the page (the whole page when `full`) under `target/screenshots/`.
-    async fn shot(&self, name: &str, full: bool) {
+    pub async fn shot(&self, name: &str, full: bool) {
         let (w, h) = self.client.get_window_size().await.expect("size");
         if full {
+            self.js("window.scrollTo(0, 0)").await;
             let height = self.js("return document.documentElement.scrollHeight").await.as_u64().unwrap_or(900);
             self.client.set_window_size(w as u32, height.clamp(600, 6000) as u32).await.expect("resize");
         }
@@ -201,7 +202,7 @@ impl Browser {
     }
 
     /// Accessibility basics of the current page, and that the stylesheet applied under the CSP.
-    async fn check_page(&self, what: &str) {
+    pub async fn check_page(&self, what: &str) {
         let report = self
             .js(
                 r#"
@@ -233,7 +234,7 @@ impl Browser {
         assert_eq!(report["overflow"], false, "{what}: the page is wider than the window");
     }
 
-    async fn close(mut self) {
+    pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = std::fs::remove_dir_all(&self.profile);
         self.closed = true;

@@ -2,6 +2,8 @@
 //! and browser tests in headless Chromium over WebDriver.
 
 mod browser;
+mod console;
+mod console_browser;
 mod html;
 mod seed;
 

@@ -1,0 +1,323 @@
+//! Form posts: the fields as typed ([`Form`]), the inputs a page renders ([`Input`]) and the
+//! service's field errors placed next to them ([`Errors`]). Inputs are named by the API's field
+//! paths (`standard.number`, `products[1].name`), so an `ApiError.details` entry lands on the input
+//! it concerns without a mapping table. Also a small `multipart/form-data` reader for the one file
+//! upload (the full text).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::{ApiError, Code, FieldError};
+use crate::extract::read_body;
+use crate::web::page::OrPage;
+
+/// Form bodies without files are small.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// The fields of a form post, in order, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+impl Form {
+    /// Reads an URL-encoded body; malformed or oversized bodies are error pages.
+    pub async fn read(req: &HttpRequest, mut payload: web::Payload) -> Result<Form, HttpResponse> {
+        let bytes = read_body(req, &mut payload, FORM_LIMIT).await.or_page(req).map_err(|e| e.into_page())?;
+        Ok(Self::parse(&bytes))
+    }
+
+    pub fn parse(bytes: &[u8]) -> Form {
+        Form { pairs: url::form_urlencoded::parse(bytes).into_owned().collect() }
+    }
+
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Form {
+        Form { pairs }
+    }
+
+    /// The value as typed ("" when absent).
+    pub fn get(&self, name: &str) -> String {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// The trimmed value, `None` when absent or blank.
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// Whether a checkbox was ticked (or a button with this name pressed).
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, v)| k == name && !v.is_empty())
+    }
+
+    /// Every value of a repeated field (checkbox groups).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
+    }
+
+    /// The number of rows of a repeated group (`products[3].name` -> at least 4).
+    pub fn rows(&self, group: &str) -> usize {
+        let prefix = format!("{group}[");
+        self.pairs
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix(&prefix)?.split_once(']')?.0.parse::<usize>().ok())
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.pairs.iter_mut().find(|(k, _)| k == name) {
+            Some(pair) => pair.1 = value,
+            None => self.pairs.push((name.to_string(), value)),
+        }
+    }
+
+    /// Drops every field of a group (rows are rewritten after compaction).
+    pub fn remove_group(&mut self, group: &str) {
+        let prefix = format!("{group}[");
+        self.pairs.retain(|(k, _)| !k.starts_with(&prefix));
+    }
+}
+
+/// An HTML id for a field path (`products[1].name` -> `f-products-1-name`).
+pub fn field_id(path: &str) -> String {
+    let mut id = String::from("f-");
+    let mut dash = false;
+    for ch in path.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            id.push(ch);
+            dash = false;
+        } else if !dash {
+            id.push('-');
+            dash = true;
+        }
+    }
+    id.trim_end_matches('-').to_string()
+}
+
+/// The service's field errors of one submission.
+#[derive(Clone, Debug, Default)]
+pub struct Errors {
+    list: Vec<FieldError>,
+}
+
+impl Errors {
+    pub fn new(list: Vec<FieldError>) -> Self {
+        Self { list }
+    }
+
+    /// The details of a validation error, or the message on a field when there are none.
+    pub fn from_api(e: &ApiError, fallback_field: &str) -> Self {
+        if e.details.is_empty() {
+            Self { list: vec![FieldError::new(fallback_field, e.message.to_string())] }
+        } else {
+            Self { list: e.details.clone() }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The message for a field path, if any.
+    pub fn of(&self, path: &str) -> Option<String> {
+        let msgs: Vec<&str> = self.list.iter().filter(|e| e.field == path).map(|e| e.message.as_str()).collect();
+        (!msgs.is_empty()).then(|| msgs.join("；"))
+    }
+
+    /// Every problem as (anchor id, words) for the summary at the top of the form; `labels` names
+    /// the fields (unknown paths are shown as they are).
+    pub fn summary(&self, label: impl Fn(&str) -> String) -> Vec<(String, String)> {
+        self.list.iter().map(|e| (field_id(&e.field), format!("{}：{}", label(&e.field), e.message))).collect()
+    }
+}
+
+/// One form control as a page renders it (see `templates/console/input.html`).
+#[derive(Clone, Debug, Default)]
+pub struct Input {
+    /// The field path, also the `name`.
+    pub name: String,
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    /// `text`, `email`, `password`, `date`, `number`, `textarea`, `select`, `checkbox`
+    pub kind: &'static str,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub required: bool,
+    pub checked: bool,
+    /// (value, label) of a select.
+    pub options: Vec<(String, String)>,
+    pub autocomplete: &'static str,
+    /// Marks the standard number input for the catalogue look-up script.
+    pub lookup: bool,
+    /// A CSS class on the wrapper (`narrow`, `wide`).
+    pub class: &'static str,
+    pub maxlength: usize,
+}
+
+impl Input {
+    pub fn new(kind: &'static str, name: &str, label: impl Into<String>, form: &Form, errors: &Errors) -> Self {
+        Self {
+            name: name.to_string(),
+            id: field_id(name),
+            label: label.into(),
+            value: form.get(name),
+            kind,
+            error: errors.of(name),
+            checked: form.has(name),
+            autocomplete: "off",
+            maxlength: 2000,
+            ..Self::default()
+        }
+    }
+
+    pub fn text(name: &str, label: impl Into<String>, form: &Form, errors: &Errors) -> Self {
+        Self::new("text", name, label, form, errors)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn options(mut self, options: Vec<(String, String)>) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn class(mut self, class: &'static str) -> Self {
+        self.class = class;
+        self
+    }
+
+    pub fn max(mut self, n: usize) -> Self {
+        self.maxlength = n;
+        self
+    }
+
+    pub fn autocomplete(mut self, a: &'static str) -> Self {
+        self.autocomplete = a;
+        self
+    }
+
+    pub fn lookup(mut self) -> Self {
+        self.lookup = true;
+        self
+    }
+
+    /// The ids that describe the control: its hint and its error.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.id));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-err", self.id));
+        }
+        ids.join(" ")
+    }
+
+    pub fn is_selected(&self, value: &str) -> bool {
+        self.value == value
+    }
+}
+
+// ---------------------------------------------------------------- multipart
+
+/// One part of a `multipart/form-data` body.
+pub struct Part {
+    pub name: String,
+    pub filename: Option<String>,
+    pub data: Vec<u8>,
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
+}
+
+fn header_param(line: &str, key: &str) -> Option<String> {
+    let pat = format!("{key}=\"");
+    let start = line.find(&pat)? + pat.len();
+    let end = line[start..].find('"')? + start;
+    Some(line[start..end].to_string())
+}
+
+/// Splits a `multipart/form-data` body into its parts (RFC 7578): text fields and files alike.
+pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, ApiError> {
+    let bad = || ApiError::new(Code::BadRequest, "上传内容无法解析");
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_string())
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+        .ok_or_else(bad)?;
+    let delim = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let mut pos = find(body, &delim, 0).ok_or_else(bad)? + delim.len();
+    loop {
+        if body.get(pos..pos + 2) == Some(b"--") {
+            return Ok(parts);
+        }
+        let head_start = pos + 2; // CRLF after the delimiter
+        let head_end = find(body, b"\r\n\r\n", head_start).ok_or_else(bad)?;
+        let head = String::from_utf8_lossy(&body[head_start..head_end]).to_string();
+        let data_start = head_end + 4;
+        let mut next_delim = b"\r\n".to_vec();
+        next_delim.extend_from_slice(&delim);
+        let data_end = find(body, &next_delim, data_start).ok_or_else(bad)?;
+        let disposition =
+            head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition:")).ok_or_else(bad)?;
+        let name = header_param(disposition, "name").ok_or_else(bad)?;
+        let filename = header_param(disposition, "filename");
+        parts.push(Part { name, filename, data: body[data_start..data_end].to_vec() });
+        pos = data_end + next_delim.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_errors() {
+        assert_eq!(field_id("products[1].name"), "f-products-1-name");
+        assert_eq!(field_id("standard.number"), "f-standard-number");
+        let e =
+            Errors::new(vec![FieldError::new("products[1].name", "必填"), FieldError::new("products[1].name", "太长")]);
+        assert_eq!(e.of("products[1].name").as_deref(), Some("必填；太长"));
+        assert!(e.of("products[0].name").is_none());
+    }
+
+    #[test]
+    fn form_rows_and_values() {
+        let f = Form::parse(b"products%5B0%5D.name=a&products%5B2%5D.name=&x=+1+&c=on");
+        assert_eq!(f.rows("products"), 3);
+        assert_eq!(f.get("x"), " 1 ");
+        assert_eq!(f.opt("x").as_deref(), Some("1"));
+        assert!(f.has("c") && !f.has("products[2].name"));
+    }
+
+    #[test]
+    fn multipart_text_and_file() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n\r\nx\r\n--XyZ--\r\n";
+        let parts = parse_multipart("multipart/form-data; boundary=XyZ", body).expect("parts");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "csrf_token");
+        assert_eq!(parts[0].data, b"abc");
+        assert_eq!(parts[1].filename.as_deref(), Some("a.pdf"));
+        assert_eq!(parts[1].data, b"%PDF-1.4\r\n\r\nx");
+        assert!(parse_multipart("multipart/form-data", body).is_err());
+        assert!(parse_multipart("multipart/form-data; boundary=QQ", body).is_err());
+    }
+}
