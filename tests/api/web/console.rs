@@ -462,3 +462,90 @@ async fn the_declaration_form_shows_service_errors_next_to_fields_and_keeps_the_
     assert_eq!(r.status, 422);
     assert!(r.text.contains(r#"id="f-reason-err""#));
 }
+
+#[tokio::test]
+async fn the_sysadmin_pages_create_regulators_reindex_with_progress_and_verify_the_chain() {
+    let app = TestApp::spawn().await;
+    let org = app.enterprise("500103").await;
+    crate::declarations::published(&app, &org, "Q/CQSA 001-2025").await;
+    let admin = app.sysadmin().await;
+    let mut sys = WebClient::new(&app);
+    sys.sign_in(&admin.email, PASSWORD, "/admin").await;
+
+    // a regulator account made on the page can sign in to the regulators' console of its jurisdiction
+    sys.get("/admin/users").await.assert_status(200);
+    let email = "inspector.sysadmin.page@example.cn";
+    let weak = sys
+        .post(
+            "/admin/users",
+            &[
+                ("email", email),
+                ("password", "short"),
+                ("name", "赵巡查"),
+                ("role", "regulator"),
+                ("jurisdiction", "500103"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(weak.status, 422, "a short password is refused on the page: {}", weak.text);
+    assert!(weak.text.contains(email), "what was typed is kept");
+    assert_eq!(app.count(&format!("SELECT count(*) FROM users WHERE email = '{email}'")), 0);
+    let r = sys
+        .post(
+            "/admin/users",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("name", "赵巡查"),
+                ("role", "regulator"),
+                ("jurisdiction", "500103"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM users WHERE email = '{email}' AND role = 'regulator' AND jurisdiction = '500103'"
+        )),
+        1
+    );
+    let listed = sys.get(&location(&r)).await;
+    assert!(listed.text.contains(email) && listed.text.contains("账号已创建"), "{}", listed.text);
+    let mut reg = WebClient::new(&app);
+    reg.sign_in(email, PASSWORD, "/regulator").await;
+    assert!(reg.get("/regulator").await.text.contains("500103"));
+
+    // reindex: started from the page, which refreshes itself until the report is there
+    sys.get("/admin/reindex").await.assert_status(200);
+    let r = sys.post("/admin/reindex", &[], true).await;
+    assert_eq!(location(&r), "/admin/reindex");
+    let mut report = String::new();
+    for _ in 0..300 {
+        let page = sys.get("/admin/reindex").await;
+        page.assert_status(200);
+        if page.text.contains("完成：") {
+            assert!(page.header("refresh").is_none(), "a finished reindex stops refreshing");
+            report = page.text;
+            break;
+        }
+        assert!(!page.text.contains("失败"), "{}", page.text);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(report.contains("完成：复制 1 条"), "the one public declaration was copied: {report}");
+    let hits = app.search("q=CQSA").await;
+    assert_eq!(hits["total"], 1, "the swapped index answers: {hits}");
+
+    // the audit chain: head and a fresh verification, which names a tampered event
+    let count = app.count("SELECT max(seq) FROM audit_events");
+    let page = sys.get("/admin/audit").await;
+    page.assert_status(200);
+    assert!(page.text.contains(&format!("完整：{count} 个事件")), "{}", page.text);
+    use diesel::connection::SimpleConnection;
+    app.db()
+        .batch_execute(r#"UPDATE audit_events SET summary = '{"tampered": true}' WHERE seq = 2"#)
+        .expect("tampering SQL");
+    let page = sys.get("/admin/audit").await;
+    assert!(page.text.contains("发现篡改：第 2 个事件处断开"), "{}", page.text);
+}
