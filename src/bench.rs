@@ -199,6 +199,8 @@ async fn start_server() -> anyhow::Result<Server> {
         .env("STDREG_LOG_LEVEL", "warn")
         .env("STDREG_WORKER_POLL_MS", "50")
         .env("STDREG_COMPLAINT_RATE_LIMIT", "100000")
+        // as deploy/ runs it (see docs/decisions.md, "Two malloc arenas")
+        .env("MALLOC_ARENA_MAX", std::env::var("MALLOC_ARENA_MAX").unwrap_or_else(|_| "2".into()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()?;
@@ -221,12 +223,11 @@ fn direct_body(qs: &str) -> anyhow::Result<serde_json::Value> {
 }
 
 /// Runs `clients` loops for `seconds`, each sending requests from `make`.
-async fn load<F>(clients: usize, seconds: u64, make: F) -> Latency
-where
-    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let make = Arc::new(make);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+type MakeRequest = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// Successful request latencies (ms) and the error count of `clients` loops over `duration`.
+async fn load_samples(clients: usize, duration: Duration, make: MakeRequest) -> (Vec<f64>, usize) {
+    let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for c in 0..clients {
         let make = make.clone();
@@ -256,7 +257,28 @@ where
             errors += e;
         }
     }
-    latency(all, errors, seconds as f64)
+    (all, errors)
+}
+
+async fn load(clients: usize, seconds: u64, make: MakeRequest) -> Latency {
+    let (ms, errors) = load_samples(clients, Duration::from_secs(seconds), make).await;
+    latency(ms, errors, seconds as f64)
+}
+
+/// Loads several paths in turns of `seconds / ROUNDS` each, so that drift on a shared machine
+/// (another process, Meilisearch merging in the background) weighs on every path alike.
+async fn alternate(clients: usize, seconds: u64, paths: &[MakeRequest]) -> Vec<Latency> {
+    const ROUNDS: u32 = 5;
+    let turn = Duration::from_secs(seconds) / ROUNDS;
+    let mut samples: Vec<(Vec<f64>, usize)> = vec![(Vec::new(), 0); paths.len()];
+    for _ in 0..ROUNDS {
+        for (path, acc) in paths.iter().zip(samples.iter_mut()) {
+            let (ms, errors) = load_samples(clients, turn, path.clone()).await;
+            acc.0.extend(ms);
+            acc.1 += errors;
+        }
+    }
+    samples.into_iter().map(|(ms, errors)| latency(ms, errors, seconds as f64)).collect()
 }
 
 async fn search_phase(
@@ -283,22 +305,19 @@ async fn search_phase(
         }
         let watch = RssWatch::start(server.child.id());
         let (c1, url, k1, b1) = (client.clone(), meili_url.clone(), key.clone(), bodies.clone());
-        let direct = load(clients, opts.seconds, move |i| c1.post(&url).bearer_auth(&k1).json(&b1[i % b1.len()])).await;
+        let direct: MakeRequest = Arc::new(move |i| c1.post(&url).bearer_auth(&k1).json(&b1[i % b1.len()]));
         let (c2, base) = (client.clone(), server.base.clone());
-        let api = load(clients, opts.seconds, move |i| {
-            c2.get(format!("{base}/api/v1/search?{}", QUERIES[i % QUERIES.len()]))
-        })
-        .await;
+        let api: MakeRequest =
+            Arc::new(move |i| c2.get(format!("{base}/api/v1/search?{}", QUERIES[i % QUERIES.len()])));
+        let mut measured = alternate(clients, opts.seconds, &[direct, api]).await.into_iter();
+        let (direct, api) = (measured.next().unwrap_or_default(), measured.next().unwrap_or_default());
         let html = if clients == 16 {
             let (c3, base) = (client.clone(), server.base.clone());
             let probe = c3.get(format!("{base}/search?{}", QUERIES[0])).send().await;
             if probe.is_ok_and(|r| r.status().is_success()) {
-                Some(
-                    load(clients, opts.seconds, move |i| {
-                        c3.get(format!("{base}/search?{}", QUERIES[i % QUERIES.len()]))
-                    })
-                    .await,
-                )
+                let page: MakeRequest =
+                    Arc::new(move |i| c3.get(format!("{base}/search?{}", QUERIES[i % QUERIES.len()])));
+                Some(load(clients, opts.seconds, page).await)
             } else {
                 None
             }
@@ -385,7 +404,9 @@ async fn writes_phase(state: &AppState, server: &Server, opts: &BenchOptions) ->
                         }
                     }
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                // 100 ms resolution: enough against a 2 s target, and the check (a query on the
+                // outbox) then costs the database little next to the writes it measures
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
     };

@@ -3,13 +3,28 @@
 //! verification off the async threads, a dummy verification for unknown e-mails so timing reveals
 //! nothing, and the account's counter cleared on success.
 
+use std::sync::LazyLock;
+
 use actix_web::web;
+use tokio::sync::Semaphore;
 
 use super::password;
 use crate::db;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::services::accounts::{self, UserRow};
 use crate::startup::AppState;
+
+/// At most one argon2 computation per core at a time. Each takes 19 MiB while it runs, and the
+/// allocator keeps what it once held, so sixteen sign-ins at once would leave the server ~300 MiB
+/// larger for good; queued ones wait their turn (~50 ms each), which also blunts a burst of guesses.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs an argon2 computation off the async threads, within the per-core limit.
+async fn argon2_slot<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
+    Ok(web::block(f).await?)
+}
 
 /// The user behind an e-mail and password, or `invalid_credentials` (401) / `rate_limited` (429
 /// with Retry-After). The e-mail is compared lower-case.
@@ -32,7 +47,7 @@ pub async fn check_credentials(state: &AppState, email: &str, password: String, 
             ApiError::new(Code::RateLimited, format!("登录失败次数过多，请 {secs} 秒后再试")).retry_after(secs as u64)
         );
     }
-    let ok = web::block({
+    let ok = argon2_slot({
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         move || match hash {
             Some(h) => password::verify(&password, &h),
@@ -65,10 +80,10 @@ pub async fn check_credentials(state: &AppState, email: &str, password: String, 
 /// Whether a password is the user's current one (argon2 off the async threads).
 pub async fn verify_current(user: &UserRow, password: String) -> ApiResult<bool> {
     let hash = user.password_hash.clone();
-    Ok(web::block(move || password::verify(&password, &hash)).await?)
+    argon2_slot(move || password::verify(&password, &hash)).await
 }
 
 /// Hashes a new password off the async threads.
 pub async fn hash(password: String) -> ApiResult<String> {
-    web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)
+    argon2_slot(move || password::hash(&password)).await?.map_err(ApiError::internal)
 }

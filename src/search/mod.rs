@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod engine;
+pub mod http;
 pub mod query;
 pub mod reindex;
 pub mod sync;
@@ -28,7 +29,7 @@ pub const TASK_TIMEOUT: Duration = Duration::from_secs(120);
 /// A handle on the Meilisearch side of search.
 #[derive(Clone)]
 pub struct SearchIndex {
-    pub client: Client,
+    pub client: Client<http::MeiliHttp>,
     prefix: String,
     /// A search slower than this falls back to PostgreSQL.
     pub timeout: Duration,
@@ -38,7 +39,8 @@ impl SearchIndex {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let key = settings.meili_key.as_ref().map(|k| k.expose_secret().to_string());
         let url = settings.meili_url.as_str().trim_end_matches('/').to_string();
-        let client = Client::new(url, key).map_err(|e| anyhow::anyhow!("Meilisearch client: {e}"))?;
+        let http = http::MeiliHttp::new(key.as_deref()).map_err(|e| anyhow::anyhow!("Meilisearch client: {e}"))?;
+        let client = Client::new_with_client(url, key, http);
         Ok(Self { client, prefix: settings.meili_index_prefix.clone(), timeout: settings.meili_timeout })
     }
 

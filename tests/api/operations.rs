@@ -290,4 +290,8 @@ fn compose_dockerfile_and_units_name_only_variables_the_code_reads() {
     }
     let dockerfile = deploy_file("Dockerfile");
     assert!(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("USER stdreg"));
+    // the server's memory figures in docs/benchmarks.md hold with two malloc arenas
+    for name in ["Dockerfile", "systemd/stdreg-serve.service", "systemd/stdreg-worker.service"] {
+        assert!(deploy_file(name).contains("MALLOC_ARENA_MAX=2"), "{name} must limit malloc arenas");
+    }
 }
