@@ -16,7 +16,7 @@ use crate::services::{accounts, sessions};
 use crate::startup::AppState;
 use crate::web::WebState;
 use crate::web::i18n::Strings;
-use crate::web::page::{Chrome, csrf_refused, render, strings};
+use crate::web::page::{Chrome, render, strings};
 
 #[derive(Template)]
 #[template(path = "console/login.html")]
@@ -79,13 +79,10 @@ pub async fn login(
     ws: web::Data<WebState>,
 ) -> HttpResponse {
     let t = strings(&req);
-    let form = match Form::read(&req, payload).await {
+    let form = match Form::read_checked(&req, payload, &ws).await {
         Ok(f) => f,
         Err(res) => return res,
     };
-    if !ws.csrf.verify(&req, form.opt("csrf_token").as_deref()) {
-        return csrf_refused(&req);
-    }
     let (csrf, cookie) = ws.csrf.issue(&req);
     let ip = client_ip(&req);
     let user = match login::check_credentials(&state, &form.get("email"), form.get("password"), &ip).await {
@@ -134,12 +131,8 @@ pub async fn logout(
     state: web::Data<AppState>,
     ws: web::Data<WebState>,
 ) -> HttpResponse {
-    let form = match Form::read(&req, payload).await {
-        Ok(f) => f,
-        Err(res) => return res,
-    };
-    if !ws.csrf.verify(&req, form.opt("csrf_token").as_deref()) {
-        return csrf_refused(&req);
+    if let Err(res) = Form::read_checked(&req, payload, &ws).await {
+        return res;
     }
     if let Some(secret) = req.cookie(super::SESSION_COOKIE).map(|c| c.value().to_string()) {
         let now = state.clock.now();

@@ -26,6 +26,20 @@ impl Form {
         Ok(Self::parse(&bytes))
     }
 
+    /// Reads a form posted without a session (sign-in, sign-out, registration) and checks its
+    /// CSRF token against the cookie-bound one; a missing or wrong token is the 403 page.
+    pub async fn read_checked(
+        req: &HttpRequest,
+        payload: web::Payload,
+        ws: &crate::web::WebState,
+    ) -> Result<Form, HttpResponse> {
+        let form = Self::read(req, payload).await?;
+        if !ws.csrf.verify(req, form.opt("csrf_token").as_deref()) {
+            return Err(crate::web::page::csrf_refused(req));
+        }
+        Ok(form)
+    }
+
     pub fn parse(bytes: &[u8]) -> Form {
         Form { pairs: url::form_urlencoded::parse(bytes).into_owned().collect() }
     }

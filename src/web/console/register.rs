@@ -18,7 +18,7 @@ use crate::services::sessions;
 use crate::startup::AppState;
 use crate::web::WebState;
 use crate::web::i18n::Strings;
-use crate::web::page::{Chrome, csrf_refused, render, strings};
+use crate::web::page::{Chrome, render, strings};
 
 /// One cascading picker: a select per level, the deepest chosen value is the code.
 pub struct Cascade {
@@ -234,13 +234,10 @@ pub async fn submit(
     ws: web::Data<WebState>,
 ) -> HttpResponse {
     let t = strings(&req);
-    let form = match Form::read(&req, payload).await {
+    let form = match Form::read_checked(&req, payload, &ws).await {
         Ok(f) => f,
         Err(res) => return res,
     };
-    if !ws.csrf.verify(&req, form.opt("csrf_token").as_deref()) {
-        return csrf_refused(&req);
-    }
     let (csrf, cookie) = ws.csrf.issue(&req);
     if form.has("refresh") {
         return respond(show(&state, &req, t, csrf, &form, StatusCode::OK, Errors::default()).await, cookie);
