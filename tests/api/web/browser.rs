@@ -151,17 +151,33 @@ impl Browser {
         self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
+    /// The element's text. A page that is still loading or re-rendering can replace the element
+    /// between finding and reading it (a stale reference): it is found again, for up to 10 s.
     pub async fn text(&self, css: &str) -> String {
-        let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
-        el.unwrap_or_else(|e| panic!("no element {css}: {e}")).text().await.expect("text")
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+            let el = el.unwrap_or_else(|e| panic!("no element {css}: {e}"));
+            match el.text().await {
+                Ok(text) => return text,
+                Err(e) if std::time::Instant::now() >= deadline => panic!("text of {css}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
+    /// Clicks the element, finding it again when the page replaced it (as [`Self::text`]).
     pub async fn click(&self, css: &str) {
-        let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
-        el.unwrap_or_else(|e| panic!("no element {css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+            let el = el.unwrap_or_else(|e| panic!("no element {css}: {e}"));
+            match el.click().await {
+                Ok(_) => return,
+                Err(e) if std::time::Instant::now() >= deadline => panic!("click {css}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     pub async fn click_link(&self, text: &str) {
