@@ -622,27 +622,7 @@ pub fn withdraw(
     }
     let decl = lock_owned(conn, actor, id)?;
     check(status_of(&decl), decl.draft_version.is_some(), Action::Withdraw).map_err(refuse)?;
-    let versions: Vec<i32> = decl.current_version.into_iter().chain(decl.draft_version).collect();
-    diesel::update(
-        declaration_versions::table
-            .filter(declaration_versions::declaration_id.eq(id))
-            .filter(declaration_versions::version.eq_any(&versions)),
-    )
-    .set((
-        declaration_versions::status.eq("withdrawn"),
-        declaration_versions::ended_at.eq(now),
-        declaration_versions::end_reason.eq(reason),
-    ))
-    .execute(conn)?;
-    diesel::update(declarations::table.find(id))
-        .set((
-            declarations::status.eq("withdrawn"),
-            declarations::draft_version.eq(None::<i32>),
-            declarations::withdrawn_at.eq(now),
-            declarations::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
+    let versions = end_live_versions(conn, now, &decl, Ended::Withdrawn, reason)?;
     let view = get_for(conn, Some(actor), id)?;
     // The audit append holds the chain's lock until commit: do it last.
     audit_event(
@@ -741,25 +721,8 @@ pub fn abolish(
 ) -> ApiResult<()> {
     let decl = lock_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
     check(status_of(&decl), decl.draft_version.is_some(), Action::Abolish).map_err(refuse)?;
-    let versions: Vec<i32> = decl.current_version.into_iter().chain(decl.draft_version).collect();
-    diesel::update(
-        declaration_versions::table
-            .filter(declaration_versions::declaration_id.eq(id))
-            .filter(declaration_versions::version.eq_any(&versions)),
-    )
-    .set((
-        declaration_versions::status.eq("abolished"),
-        declaration_versions::ended_at.eq(now),
-        declaration_versions::end_reason.eq(reason),
-    ))
-    .execute(conn)?;
-    diesel::update(declarations::table.find(id))
-        .set((
-            declarations::status.eq("abolished"),
-            declarations::draft_version.eq(None::<i32>),
-            declarations::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let versions = end_live_versions(conn, now, &decl, Ended::Abolished, reason)?;
+    // The audit append holds the chain's lock until commit: do it last.
     audit::append(
         conn,
         now,
@@ -772,6 +735,54 @@ pub fn abolish(
             summary: serde_json::json!({"reason": reason, "versions": versions}),
         },
     )?;
-    outbox::enqueue(conn, outbox::DECLARATION, id)?;
     Ok(())
+}
+
+/// How a declaration ended.
+#[derive(Clone, Copy)]
+enum Ended {
+    Withdrawn,
+    Abolished,
+}
+
+/// Ends a declaration's live versions (the current one and a pending draft) with a reason, moves
+/// the declaration to the end state and queues its search update; returns the versions ended.
+/// The caller checks the transition first and appends its audit event after.
+fn end_live_versions(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    decl: &DeclarationRow,
+    ended: Ended,
+    reason: &str,
+) -> QueryResult<Vec<i32>> {
+    let status = match ended {
+        Ended::Withdrawn => "withdrawn",
+        Ended::Abolished => "abolished",
+    };
+    let versions: Vec<i32> = decl.current_version.into_iter().chain(decl.draft_version).collect();
+    diesel::update(
+        declaration_versions::table
+            .filter(declaration_versions::declaration_id.eq(decl.id))
+            .filter(declaration_versions::version.eq_any(&versions)),
+    )
+    .set((
+        declaration_versions::status.eq(status),
+        declaration_versions::ended_at.eq(now),
+        declaration_versions::end_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    let withdrawn_at = match ended {
+        Ended::Withdrawn => Some(now),
+        Ended::Abolished => None,
+    };
+    diesel::update(declarations::table.find(decl.id))
+        .set((
+            declarations::status.eq(status),
+            declarations::draft_version.eq(None::<i32>),
+            declarations::withdrawn_at.eq(withdrawn_at),
+            declarations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    outbox::enqueue(conn, outbox::DECLARATION, decl.id)?;
+    Ok(versions)
 }
