@@ -97,7 +97,47 @@ fn ts(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// The hash of an event given its fields and the previous hash.
+/// The canonical JSON of an event in two parts around its `seq` (the value the chain's head assigns
+/// when the event is appended): `prefix + seq + suffix` is what [`canonical_json`] gives for the
+/// whole event, keys sorted (`action` … `entity_type`, `seq`, `summary`).
+#[allow(clippy::too_many_arguments)]
+pub fn canonical_parts(
+    at: &DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    actor_role: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    division_code: Option<&str>,
+    summary: &serde_json::Value,
+) -> (String, String) {
+    let text = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let opt = |s: Option<&str>| s.map_or_else(|| "null".to_string(), text);
+    let prefix = format!(
+        "{{\"action\":{},\"actor_id\":{},\"actor_role\":{},\"at\":{},\"division_code\":{},\"entity_id\":{},\"entity_type\":{},\"seq\":",
+        text(action),
+        opt(actor_id.map(|id| id.to_string()).as_deref()),
+        text(actor_role),
+        text(&ts(at)),
+        opt(division_code),
+        text(entity_id),
+        text(entity_type),
+    );
+    let suffix = format!(",\"summary\":{}}}", canonical_json(summary));
+    (prefix, suffix)
+}
+
+fn link_hash(prev_hash: &str, prefix: &str, seq: i64, suffix: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(prefix.as_bytes());
+    h.update(seq.to_string().as_bytes());
+    h.update(suffix.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The hash of an event given its fields and the previous hash:
+/// `sha256(prev_hash || canonical JSON of the event)`, hex.
 #[allow(clippy::too_many_arguments)]
 pub fn event_hash(
     prev_hash: &str,
@@ -111,21 +151,9 @@ pub fn event_hash(
     division_code: Option<&str>,
     summary: &serde_json::Value,
 ) -> String {
-    let canonical = canonical_json(&serde_json::json!({
-        "seq": seq,
-        "at": ts(at),
-        "actor_id": actor_id,
-        "actor_role": actor_role,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "division_code": division_code,
-        "summary": summary,
-    }));
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(canonical.as_bytes());
-    hex::encode(h.finalize())
+    let (prefix, suffix) =
+        canonical_parts(at, actor_id, actor_role, action, entity_type, entity_id, division_code, summary);
+    link_hash(prev_hash, &prefix, seq, &suffix)
 }
 
 fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
@@ -134,14 +162,22 @@ fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Appends an event. Must run inside the caller's transaction, so the event commits with the change.
+///
+/// One statement: the head's UPDATE locks the row, takes the next `seq` and computes the hash in
+/// PostgreSQL from the previous hash and the canonical event sent in two parts around its `seq`
+/// ([`canonical_parts`]; the same bytes [`event_hash`] hashes), and the event is inserted from what
+/// it returns. The lock is held from this statement to the commit, one round trip instead of four;
+/// under READ COMMITTED a waiting UPDATE recomputes its SET on the newest head, so the chain never
+/// forks.
 pub fn append(conn: &mut PgConnection, at: DateTime<Utc>, ev: NewEvent<'_>) -> QueryResult<i64> {
-    let (head_seq, head_hash): (i64, String) =
-        audit_head::table.select((audit_head::seq, audit_head::hash)).for_update().first(conn)?;
-    let seq = head_seq + 1;
+    use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz};
+    #[derive(QueryableByName)]
+    struct Appended {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+    }
     let at = truncate_to_micros(at);
-    let hash = event_hash(
-        &head_hash,
-        seq,
+    let (prefix, suffix) = canonical_parts(
         &at,
         ev.actor.id,
         &ev.actor.role,
@@ -151,23 +187,30 @@ pub fn append(conn: &mut PgConnection, at: DateTime<Utc>, ev: NewEvent<'_>) -> Q
         ev.division_code.as_deref(),
         &ev.summary,
     );
-    diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::seq.eq(seq),
-            audit_events::at.eq(at),
-            audit_events::actor_id.eq(ev.actor.id),
-            audit_events::actor_role.eq(&ev.actor.role),
-            audit_events::action.eq(ev.action),
-            audit_events::entity_type.eq(ev.entity_type),
-            audit_events::entity_id.eq(&ev.entity_id),
-            audit_events::division_code.eq(ev.division_code.as_deref()),
-            audit_events::summary.eq(&ev.summary),
-            audit_events::prev_hash.eq(&head_hash),
-            audit_events::hash.eq(&hash),
-        ))
-        .execute(conn)?;
-    diesel::update(audit_head::table).set((audit_head::seq.eq(seq), audit_head::hash.eq(&hash))).execute(conn)?;
-    Ok(seq)
+    let row: Appended = diesel::sql_query(
+        "WITH head AS (
+             UPDATE audit_head
+                SET seq = seq + 1,
+                    prev_hash = hash,
+                    hash = encode(sha256(convert_to(hash || $1 || (seq + 1)::text || $2, 'UTF8')), 'hex')
+             RETURNING seq, hash, prev_hash)
+         INSERT INTO audit_events
+               (seq, at, actor_id, actor_role, action, entity_type, entity_id, division_code, summary, prev_hash, hash)
+         SELECT head.seq, $3, $4, $5, $6, $7, $8, $9, $10, head.prev_hash, head.hash FROM head
+         RETURNING seq",
+    )
+    .bind::<Text, _>(&prefix)
+    .bind::<Text, _>(&suffix)
+    .bind::<Timestamptz, _>(at)
+    .bind::<Nullable<diesel::sql_types::Uuid>, _>(ev.actor.id)
+    .bind::<Text, _>(&ev.actor.role)
+    .bind::<Text, _>(ev.action)
+    .bind::<Text, _>(ev.entity_type)
+    .bind::<Text, _>(&ev.entity_id)
+    .bind::<Nullable<Text>, _>(ev.division_code.as_deref())
+    .bind::<Jsonb, _>(&ev.summary)
+    .get_result(conn)?;
+    Ok(row.seq)
 }
 
 /// Appends many events under one lock of the head (bulk writes). Same chain as [`append`].
@@ -179,6 +222,7 @@ pub fn append_many(conn: &mut PgConnection, at: DateTime<Utc>, events: &[NewEven
         audit_head::table.select((audit_head::seq, audit_head::hash)).for_update().first(conn)?;
     let at = truncate_to_micros(at);
     let mut prev = head_hash;
+    let mut last_prev = String::new();
     let mut seq = head_seq;
     let mut rows = Vec::with_capacity(events.len());
     for ev in events {
@@ -208,12 +252,14 @@ pub fn append_many(conn: &mut PgConnection, at: DateTime<Utc>, events: &[NewEven
             audit_events::prev_hash.eq(prev.clone()),
             audit_events::hash.eq(hash.clone()),
         ));
-        prev = hash;
+        last_prev = std::mem::replace(&mut prev, hash);
     }
     for chunk in rows.chunks(2000) {
         diesel::insert_into(audit_events::table).values(chunk).execute(conn)?;
     }
-    diesel::update(audit_head::table).set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev))).execute(conn)?;
+    diesel::update(audit_head::table)
+        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev), audit_head::prev_hash.eq(&last_prev)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -373,6 +419,31 @@ mod tests {
     fn canonical_json_sorts_keys_recursively() {
         let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 0, "y": "中"}], "c": null}});
         assert_eq!(canonical_json(&v), r#"{"a":{"c":null,"d":[1,{"y":"中","z":0}]},"b":1}"#);
+    }
+
+    /// The two parts the database hashes around `seq` are the canonical JSON of the whole event.
+    #[test]
+    fn canonical_parts_surround_seq_in_the_canonical_event() {
+        let at = DateTime::from_timestamp_micros(1_700_000_000_000_001).expect("ts");
+        let id = Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0);
+        let summary = serde_json::json!({"seq": 9, "b": "引号\"与\\反斜杠\n", "a": [1.5, null, true]});
+        for (actor, division) in [(Some(id), Some("500103")), (None, None)] {
+            let whole = canonical_json(&serde_json::json!({
+                "seq": 4711, "at": ts(&at), "actor_id": actor, "actor_role": "org_admin", "action": "declaration.published",
+                "entity_type": "declaration", "entity_id": "x\"y", "division_code": division, "summary": summary,
+            }));
+            let (prefix, suffix) = canonical_parts(
+                &at, actor, "org_admin", "declaration.published", "declaration", "x\"y", division, &summary,
+            );
+            assert_eq!(format!("{prefix}4711{suffix}"), whole);
+            let mut h = Sha256::new();
+            h.update(b"abc");
+            h.update(whole.as_bytes());
+            assert_eq!(
+                event_hash("abc", 4711, &at, actor, "org_admin", "declaration.published", "declaration", "x\"y", division, &summary),
+                hex::encode(h.finalize())
+            );
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ diesel::table! {
         id -> Bool,
         seq -> Int8,
         hash -> Text,
+        prev_hash -> Text,
     }
 }
 
