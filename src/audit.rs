@@ -433,14 +433,32 @@ mod tests {
                 "entity_type": "declaration", "entity_id": "x\"y", "division_code": division, "summary": summary,
             }));
             let (prefix, suffix) = canonical_parts(
-                &at, actor, "org_admin", "declaration.published", "declaration", "x\"y", division, &summary,
+                &at,
+                actor,
+                "org_admin",
+                "declaration.published",
+                "declaration",
+                "x\"y",
+                division,
+                &summary,
             );
             assert_eq!(format!("{prefix}4711{suffix}"), whole);
             let mut h = Sha256::new();
             h.update(b"abc");
             h.update(whole.as_bytes());
             assert_eq!(
-                event_hash("abc", 4711, &at, actor, "org_admin", "declaration.published", "declaration", "x\"y", division, &summary),
+                event_hash(
+                    "abc",
+                    4711,
+                    &at,
+                    actor,
+                    "org_admin",
+                    "declaration.published",
+                    "declaration",
+                    "x\"y",
+                    division,
+                    &summary
+                ),
                 hex::encode(h.finalize())
             );
         }

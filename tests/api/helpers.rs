@@ -458,6 +458,8 @@ impl PrivateMeili {
                 "development",
                 "--log-level",
                 "ERROR",
+                "--max-indexing-memory",
+                "1GiB",
             ])
             .arg("--db-path")
             .arg(self.dir.join("data.ms"))
