@@ -16,6 +16,14 @@ pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// Rows sent to Meilisearch per batch.
+const BATCH: usize = 2000;
+
+/// After a batch smaller than [`BATCH`], the worker waits this long before the next: changes that
+/// commit meanwhile go out together in one Meilisearch task instead of one task each (which then
+/// all wait for the same indexing batch anyway), and the confirm step asks about fewer tasks.
+const BUSY_PAUSE: Duration = Duration::from_millis(100);
+
 /// How often the statistics deltas are folded into the counters.
 const FOLD_STATS_EVERY: Duration = Duration::from_secs(10);
 
@@ -46,14 +54,19 @@ pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
                 Err(e) => tracing::warn!(error = %e, "scheduled jobs failed"),
             }
         }
-        let sent = crate::search::sync::drain_once(&state, 2000).await;
+        let sent = crate::search::sync::drain_once(&state, BATCH as i64).await;
         let confirmed = crate::search::sync::confirm(&state).await;
         match (sent, confirmed) {
             (Ok(0), Ok(0)) => {
                 backoff = Duration::ZERO;
                 tokio::time::sleep(state.settings.worker_poll).await;
             }
-            (Ok(_), Ok(_)) => backoff = Duration::ZERO,
+            (Ok(sent), Ok(_)) => {
+                backoff = Duration::ZERO;
+                if sent < BATCH {
+                    tokio::time::sleep(BUSY_PAUSE.min(state.settings.worker_poll)).await;
+                }
+            }
             (Err(e), _) | (_, Err(e)) => {
                 backoff = (backoff * 2).clamp(Duration::from_millis(500), Duration::from_secs(30));
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox batch failed");

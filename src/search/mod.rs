@@ -78,17 +78,37 @@ impl SearchIndex {
             }
             Err(e) => return Err(e.into()),
         };
+        let mut applied = false;
         let current = index.get_settings().await?;
-        if settings_match(&desired, &current) {
-            return Ok(false);
+        if !settings_match(&desired, &current) {
+            let task =
+                index.set_settings(&desired).await?.wait_for_completion(&self.client, None, Some(TASK_TIMEOUT)).await?;
+            if task.is_failure() {
+                anyhow::bail!("applying search settings failed: {:?}", task.unwrap_failure());
+            }
+            applied = true;
         }
-        let task =
-            index.set_settings(&desired).await?.wait_for_completion(&self.client, None, Some(TASK_TIMEOUT)).await?;
-        if task.is_failure() {
-            anyhow::bail!("applying search settings failed: {:?}", task.unwrap_failure());
+        // Not in the SDK's settings object, so set on its own route.
+        if let Some(want) = desired_facet_search()?
+            && index.get_facet_search().await? != want
+        {
+            tracing::info!(setting = "facetSearch", "search settings drifted");
+            let task =
+                index.set_facet_search(want).await?.wait_for_completion(&self.client, None, Some(TASK_TIMEOUT)).await?;
+            if task.is_failure() {
+                anyhow::bail!("applying facetSearch failed: {:?}", task.unwrap_failure());
+            }
+            applied = true;
         }
-        Ok(true)
+        Ok(applied)
     }
+}
+
+/// `facetSearch` of the shipped settings, if it sets one.
+fn desired_facet_search() -> anyhow::Result<Option<bool>> {
+    let v: serde_json::Value = serde_json::from_str(DECLARATIONS_SETTINGS_JSON)
+        .map_err(|e| anyhow::anyhow!("search-config/declarations.json: {e}"))?;
+    Ok(v.get("facetSearch").and_then(serde_json::Value::as_bool))
 }
 
 fn sorted<T: Ord + Clone>(v: &Option<Vec<T>>) -> Option<BTreeSet<T>> {
@@ -168,11 +188,13 @@ mod tests {
         let file: serde_json::Value = serde_json::from_str(DECLARATIONS_SETTINGS_JSON).expect("json");
         let back = serde_json::to_value(&parsed).expect("serializes");
         for key in file.as_object().expect("object").keys() {
-            if file[key].is_null() {
+            if file[key].is_null() || key == "facetSearch" {
                 continue;
             }
             assert!(back.get(key).is_some(), "setting {key} is dropped by the SDK type");
         }
+        // facetSearch is applied on its own route (the SDK's settings object has no field for it).
+        assert_eq!(desired_facet_search().expect("parses"), Some(false));
         assert!(settings_match(&parsed, &parsed));
         let synonyms = parsed.synonyms.expect("synonyms");
         assert!(synonyms["锂电池"].contains(&"锂离子电池".to_string()));

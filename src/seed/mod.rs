@@ -570,20 +570,16 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
     }
 
     if opts.index {
-        // A full rebuild covers every row the seed queued; drop those rows instead of replaying them.
-        let watermark: i64 = blocking(state, |conn| {
-            Ok(crate::db::schema::outbox::table
-                .select(diesel::dsl::max(crate::db::schema::outbox::id))
-                .first::<Option<i64>>(conn)?
-                .unwrap_or(0))
+        // A full rebuild covers every row the seed queued (all committed before it starts reading):
+        // drop those rows first, or the rebuild would replay them into both indexes.
+        blocking(state, |conn| {
+            use crate::db::schema::outbox;
+            let watermark: i64 =
+                outbox::table.select(diesel::dsl::max(outbox::id)).first::<Option<i64>>(conn)?.unwrap_or(0);
+            Ok(diesel::delete(outbox::table.filter(outbox::id.le(watermark))).execute(conn)?)
         })
         .await?;
         crate::search::reindex::reindex(state, opts.progress).await?;
-        blocking(state, move |conn| {
-            Ok(diesel::delete(crate::db::schema::outbox::table.filter(crate::db::schema::outbox::id.le(watermark)))
-                .execute(conn)?)
-        })
-        .await?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)

@@ -293,5 +293,9 @@ fn compose_dockerfile_and_units_name_only_variables_the_code_reads() {
     // the server's memory figures in docs/benchmarks.md hold with two malloc arenas
     for name in ["Dockerfile", "systemd/stdreg-serve.service", "systemd/stdreg-worker.service"] {
         assert!(deploy_file(name).contains("MALLOC_ARENA_MAX=2"), "{name} must limit malloc arenas");
+        assert!(
+            deploy_file(name).contains(&format!("GLIBC_TUNABLES={}", stdreg::bench::MMAP_TUNABLE)),
+            "{name} must fix the mmap threshold"
+        );
     }
 }

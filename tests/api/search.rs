@@ -372,6 +372,19 @@ async fn settings_drift_is_detected_and_corrected() {
     let synonyms = index.get_synonyms().await.expect("synonyms");
     assert!(synonyms.get("锂电池").is_some_and(|s| s.contains(&"锂离子电池".to_string())));
     assert!(!app.state.search.ensure_index(&uid).await.expect("ensure"));
+    // The shipped settings turn facet search and word-pair proximity down (every batch pays for them).
+    assert!(!index.get_facet_search().await.expect("facetSearch"));
+    assert_eq!(index.get_proximity_precision().await.expect("proximityPrecision"), "byAttribute");
+    // facetSearch lives outside the SDK's settings object: its drift is corrected too.
+    index
+        .set_facet_search(true)
+        .await
+        .expect("drift")
+        .wait_for_completion(&app.state.search.client, None, Some(std::time::Duration::from_secs(60)))
+        .await
+        .expect("task");
+    assert!(app.state.search.ensure_index(&uid).await.expect("ensure"), "facetSearch drift corrected");
+    assert!(!index.get_facet_search().await.expect("facetSearch"));
 }
 
 #[tokio::test]
