@@ -130,14 +130,11 @@ fn blank_out(src: &str) -> String {
             }
             blank(&mut out, i, j);
             i = j;
-        } else if (c == b'r' || (c == b'b' && b.get(i + 1) == Some(&b'r')))
-            && (i == 0 || !ident_char(b[i - 1]))
-            && {
-                let s = if c == b'b' { i + 2 } else { i + 1 };
-                let hashes = b[s..].iter().take_while(|&&h| h == b'#').count();
-                b.get(s + hashes) == Some(&b'"')
-            }
-        {
+        } else if (c == b'r' || (c == b'b' && b.get(i + 1) == Some(&b'r'))) && (i == 0 || !ident_char(b[i - 1])) && {
+            let s = if c == b'b' { i + 2 } else { i + 1 };
+            let hashes = b[s..].iter().take_while(|&&h| h == b'#').count();
+            b.get(s + hashes) == Some(&b'"')
+        } {
             let s = if c == b'b' { i + 2 } else { i + 1 };
             let hashes = b[s..].iter().take_while(|&&h| h == b'#').count();
             let close: String = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
@@ -507,8 +504,7 @@ fn violations(sources: &[Source]) -> Vec<String> {
             problems.push(format!(
                 "{}: module `{}` belongs to no layer: add it to LAYERS in tests/api/architecture.rs (and to the \
                  layer list in README.md)",
-                src.file,
-                src.module[0]
+                src.file, src.module[0]
             ));
         }
         for r in references(src, &modules) {
