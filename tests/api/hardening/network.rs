@@ -101,3 +101,23 @@ async fn metrics_labels_are_bounded_whatever_the_request_says() {
         assert!(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"].contains(&method), "{line}");
     }
 }
+
+#[test]
+fn the_shipped_proxy_sets_the_header_stdreg_reads_and_clears_forwarded() {
+    let conf = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf"))
+        .expect("deploy/nginx.conf");
+    let locations: Vec<&str> = conf.split("location ").skip(1).collect();
+    assert!(locations.len() >= 3, "{conf}");
+    for loc in locations {
+        let block = loc.split('}').next().unwrap_or_default();
+        if !block.contains("proxy_pass") {
+            continue;
+        }
+        let head = block.lines().next().unwrap_or_default();
+        assert!(block.contains("proxy_set_header X-Forwarded-For $remote_addr;"), "{head}: X-Forwarded-For");
+        assert!(block.contains("proxy_set_header Forwarded \"\";"), "{head}: Forwarded is not cleared");
+    }
+    let compose = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/compose.yaml"))
+        .expect("compose");
+    assert!(compose.contains("STDREG_TRUST_FORWARDED_FOR: \"true\"") && compose.contains("\"127.0.0.1:8080:8080\""));
+}
