@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod calendar;
 mod complaints;
 mod declarations;
 mod drills;

@@ -87,6 +87,7 @@ pub fn accept(
     allowed(&c, Action::Accept)?;
     let cal = calendar::load(conn)?;
     let due = complaint::conclusion_due(&cal, today, false);
+    calendar::warn_uncovered(&cal, today, due, "complaint conclusion");
     diesel::update(complaints::table.find(id))
         .set((
             complaints::status.eq(Status::Accepted.as_str()),
@@ -221,6 +222,7 @@ pub fn extend(
     }
     let cal = calendar::load(conn)?;
     let due = complaint::conclusion_due(&cal, accepted_on, true);
+    calendar::warn_uncovered(&cal, accepted_on, due, "complaint conclusion (extended)");
     diesel::update(complaints::table.find(id))
         .set((
             complaints::conclusion_due.eq(due),

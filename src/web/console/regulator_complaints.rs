@@ -153,6 +153,7 @@ async fn complaint_page(
             acceptance_due: view.acceptance_due,
             conclusion_due: view.conclusion_due,
             overdue: view.overdue,
+            deadline_note: view.deadline_note.clone(),
             assignee_id: view.assignee_id,
         };
         let days = with_deadlines(conn, vec![item], today)?.pop();
