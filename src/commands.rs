@@ -33,14 +33,15 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         println!("applied migrations: {}", applied.join(", "));
     }
     println!(
-        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows",
+        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows, {} holiday-table days",
         report.divisions,
         report.industries,
         report.ics_codes,
         report.ccs_codes,
         report.sac_industry_codes,
         report.catalog_standards,
-        report.plan_targets
+        report.plan_targets,
+        report.calendar_days
     );
     let search = SearchIndex::new(settings)?;
     let uid = search.declarations_uid();
@@ -138,12 +139,31 @@ pub async fn reindex(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads holidays and adjusted working days for working-day deadlines.
+/// Loads a holiday file (a new year's official holidays and make-up working days) into the
+/// working-day calendar: all rows or none.
 pub async fn holidays_import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let s = settings.clone();
-    let n = blocking(move || crate::services::calendar::import_csv(&mut connect(&s)?, &text)).await?;
-    println!("loaded {n} calendar days");
+    let (r, recounted) = blocking(move || {
+        let mut conn = connect(&s)?;
+        conn.transaction(|conn| {
+            let r = crate::reference::holidays::import(conn, &text)?;
+            let recounted = crate::services::complaints::deadlines::recount(conn, chrono::Utc::now(), &r.years)?;
+            Ok((r, recounted))
+        })
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let years: Vec<String> = r.years.iter().map(i32::to_string).collect();
+    println!(
+        "holiday table: {} rows for {} ({} added, {} changed, {} unchanged)",
+        r.rows,
+        years.join(", "),
+        r.added,
+        r.changed,
+        r.unchanged
+    );
+    println!("open complaints whose deadline was re-counted on the loaded days: {recounted}");
     Ok(())
 }
 

@@ -120,7 +120,8 @@ enum AdminCommand {
 enum CatalogCommand {
     /// Load the reference tables shipped in the binary (idempotent).
     Import,
-    /// Load public holidays and adjusted working days from a CSV file (`date,is_workday,name`).
+    /// Load a year's official holidays and make-up working days (调休) from a CSV file shaped like
+    /// the shipped table: `date,kind,festival,festival_zh`, kind `holiday` or `workday`.
     Holidays { file: PathBuf },
 }
 

@@ -1,6 +1,8 @@
 //! Reference data: CSV files embedded in the binary (see `data/README.md` for sources and
 //! licences), loaded idempotently by `stdreg catalog import`, and the look-ups the services use.
 
+pub mod holidays;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -237,6 +239,8 @@ pub struct ImportReport {
     pub catalog_standards: usize,
     pub plan_targets: usize,
     pub district_groups: usize,
+    /// Rows of the shipped holiday table (official holidays and make-up working days 2004-2026).
+    pub calendar_days: usize,
 }
 
 /// Loads every embedded table, inserting new rows and updating changed ones (idempotent; rows added
@@ -483,6 +487,7 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
                 district_groups::subgroup.eq(excluded(district_groups::subgroup)),
             ))
             .execute(conn)?;
+        report.calendar_days = holidays::import(conn, holidays::SHIPPED)?.rows;
         Ok(report)
     })
 }

@@ -4,11 +4,13 @@
 mod accounts;
 mod architecture;
 mod audit;
+mod calendar;
 mod complaints;
 mod declarations;
 mod drills;
 mod export;
 mod foundation;
+mod hardening;
 mod helpers;
 mod operations;
 mod search;

@@ -248,6 +248,7 @@ pub fn file(
     let routing = route(conn, &i)?;
     let cal = calendar::load(conn)?;
     let acceptance_due = complaint::acceptance_due(&cal, today);
+    calendar::warn_uncovered(&cal, today, acceptance_due, "complaint acceptance");
     let id = Uuid::now_v7();
     let access_key = secrets::random_token(24);
     let mut tracking_code = None;
@@ -347,6 +348,11 @@ pub struct TrackUpdate {
 pub struct TrackView {
     pub tracking_code: String,
     pub status: String,
+    /// Last day for the regulator to decide acceptance (China date, working days on the holiday
+    /// table).
+    pub acceptance_due: NaiveDate,
+    /// Last day to conclude, once accepted (extended at most once).
+    pub conclusion_due: Option<NaiveDate>,
     pub updates: Vec<TrackUpdate>,
 }
 
@@ -358,5 +364,11 @@ pub fn track(conn: &mut PgConnection, code: &str, access_key: &str) -> ApiResult
         .filter(|u| u.event != "routed")
         .map(|u| TrackUpdate { at: u.at, event: u.event, status: u.status, public_reply: u.public_reply })
         .collect();
-    Ok(TrackView { tracking_code: c.tracking_code, status: c.status, updates })
+    Ok(TrackView {
+        tracking_code: c.tracking_code,
+        status: c.status,
+        acceptance_due: c.acceptance_due,
+        conclusion_due: c.conclusion_due,
+        updates,
+    })
 }

@@ -6,6 +6,7 @@
 //! identity never appears in these views, only through `workflow::reveal` to the assignee.
 
 pub mod complainant;
+pub mod deadlines;
 pub mod evidence;
 pub mod intake;
 pub mod workflow;
@@ -20,6 +21,7 @@ use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
 use crate::domain::complaint::{self, Status};
 use crate::error::{ApiError, ApiResult};
+use crate::services::calendar;
 use crate::services::declarations::{FlagView, OrganizationBrief};
 
 /// A complaint without its confidential columns.
@@ -64,6 +66,15 @@ impl ComplaintRow {
 
     pub fn overdue(&self, today: NaiveDate) -> bool {
         complaint::is_overdue(self.status(), self.acceptance_due, self.conclusion_due, today)
+    }
+
+    /// The deadline running now: acceptance while received, conclusion while accepted or assigned.
+    pub fn running_due(&self) -> Option<NaiveDate> {
+        match self.status() {
+            Status::Received => Some(self.acceptance_due),
+            Status::Accepted | Status::Assigned => self.conclusion_due,
+            Status::Rejected | Status::Concluded => None,
+        }
     }
 }
 
@@ -160,6 +171,9 @@ pub struct ComplaintView {
     pub named: bool,
     /// Past its running deadline today.
     pub overdue: bool,
+    /// Set when the running deadline falls in a year the holiday table does not cover yet (it was
+    /// counted by weekends only).
+    pub deadline_note: Option<String>,
     /// Handling regulators only.
     pub attachments: Vec<AttachmentView>,
     pub updates: Vec<UpdateView>,
@@ -225,6 +239,7 @@ pub fn view(
     let updates = updates(conn, c.id)?;
     let named = complainant::exists(conn, c.id)?;
     let overdue = c.overdue(today);
+    let deadline_note = calendar::note_for(&calendar::covered_years(conn)?, c.running_due());
     Ok(ComplaintView {
         id: c.id,
         tracking_code: c.tracking_code,
@@ -256,6 +271,7 @@ pub fn view(
         flag,
         named,
         overdue,
+        deadline_note,
         attachments,
         updates,
     })
@@ -280,6 +296,8 @@ pub struct ComplaintListItem {
     pub acceptance_due: NaiveDate,
     pub conclusion_due: Option<NaiveDate>,
     pub overdue: bool,
+    /// Set when the running deadline falls in a year the holiday table does not cover yet.
+    pub deadline_note: Option<String>,
     pub assignee_id: Option<Uuid>,
 }
 
@@ -350,10 +368,12 @@ pub fn list_for(
         .offset((page - 1) * per_page)
         .select((ComplaintRow::as_select(), organizations::name.nullable()))
         .load(conn)?;
+    let covered = calendar::covered_years(conn)?;
     let items = rows
         .into_iter()
         .map(|(c, organization_name)| ComplaintListItem {
             overdue: c.overdue(today),
+            deadline_note: calendar::note_for(&covered, c.running_due()),
             id: c.id,
             tracking_code: c.tracking_code,
             category: c.category,

@@ -317,7 +317,10 @@ pub fn record_result(
     let (status, due) = if orders {
         let due = match input.rectification_due {
             Some(d) => d,
-            None => crate::services::calendar::load(conn)?.add(today, DEFAULT_RECTIFICATION_WORKING_DAYS),
+            None => {
+                let cal = crate::services::calendar::load(conn)?;
+                crate::services::calendar::deadline(&cal, today, DEFAULT_RECTIFICATION_WORKING_DAYS, "rectification")
+            }
         };
         ("rectification_ordered", Some(due))
     } else {

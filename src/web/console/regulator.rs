@@ -57,6 +57,8 @@ pub struct HomePage {
     pub overdue: Vec<InspectionView>,
     pub to_accept: Vec<QueueItem>,
     pub overdue_complaints: Vec<QueueItem>,
+    /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
+    pub uncovered_years: String,
 }
 
 impl HomePage {
@@ -94,10 +96,12 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let cal = calendar::load(conn)?;
         let to_accept = with_deadlines(&cal, to_accept, today);
         let overdue_complaints = with_deadlines(&cal, overdue_complaints, today);
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints))
+        let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
+        let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, uncovered))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints) = match loaded {
+    let (mine, due_week, overdue, to_accept, overdue_complaints, uncovered) = match loaded {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
@@ -115,6 +119,7 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         overdue,
         to_accept,
         overdue_complaints,
+        uncovered_years: uncovered.iter().map(i32::to_string).collect::<Vec<_>>().join("、"),
     };
     ctx.page(StatusCode::OK, &page)
 }

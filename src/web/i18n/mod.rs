@@ -271,6 +271,8 @@ pub struct Track {
     pub at: &'static str,
     pub event: &'static str,
     pub reply: &'static str,
+    pub acceptance_due: &'static str,
+    pub conclusion_due: &'static str,
 }
 
 pub struct Campaign {
@@ -706,6 +708,8 @@ pub static ZH: Strings = Strings {
         at: "时间",
         event: "事项",
         reply: "答复",
+        acceptance_due: "受理期限",
+        conclusion_due: "办结期限",
     },
     campaign: Campaign {
         title_suffix: "抽查结果公示",

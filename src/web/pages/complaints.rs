@@ -323,6 +323,9 @@ pub struct TrackPage {
     pub not_found: bool,
     pub status: Option<&'static str>,
     pub status_code: String,
+    /// Working-day deadlines (China dates): acceptance, and conclusion once accepted.
+    pub acceptance_due: String,
+    pub conclusion_due: String,
     pub updates: Vec<UpdateRow>,
 }
 
@@ -348,6 +351,8 @@ fn track_page(t: &'static Strings, csrf: String, code: String) -> TrackPage {
         not_found: false,
         status: None,
         status_code: String::new(),
+        acceptance_due: String::new(),
+        conclusion_due: String::new(),
         updates: Vec::new(),
     }
 }
@@ -385,6 +390,8 @@ pub async fn track(
             page.status = Some(t.codes_label(t.codes.complaint_statuses, &view.status));
             page.status_code = view.status.clone();
             page.code = view.tracking_code;
+            page.acceptance_due = format::day(view.acceptance_due);
+            page.conclusion_due = view.conclusion_due.map(format::day).unwrap_or_default();
             page.updates = view
                 .updates
                 .into_iter()

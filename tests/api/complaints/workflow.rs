@@ -15,8 +15,8 @@ async fn deadlines_skip_weekends_and_loaded_holidays_and_extend_once() {
     let friday = a_coming_friday(&app);
     // a holiday on the Wednesday after, loaded the way operators load the calendar
     let holiday = friday + Duration::days(5);
-    let csv = format!("date,is_workday,name\n{},false,测试假日\n", day(holiday));
-    stdreg::services::calendar::import_csv(&mut app.db(), &csv).expect("load calendar");
+    let csv = format!("date,kind,festival,festival_zh\n{},holiday,Test Day,测试假日\n", day(holiday));
+    stdreg::reference::holidays::import(&mut app.db(), &csv).expect("load calendar");
     set_china_day(&app, friday);
 
     // received Friday: Mon, Tue, (Wed off), Thu, Fri, Mon, Tue, Wed = the 7th working day

@@ -2,7 +2,7 @@
 //! and browser tests in headless Chromium over WebDriver.
 
 mod browser;
-mod console;
+pub mod console;
 mod console_browser;
 mod html;
 mod seed;
