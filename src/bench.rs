@@ -580,15 +580,13 @@ async fn bulk_phase(
             .map(|d| crate::services::declarations::lifecycle::NewDeclaration {
                 id: fresh[&d.id],
                 organization_id: d.organization_id,
-                kind: crate::domain::declaration::Kind::parse(&d.kind).map(|k| k.as_str()).unwrap_or("product"),
-                status: "public",
+                kind: d.kind,
+                status: crate::domain::declaration::Status::Public,
                 current_version: d.current_version,
                 draft_version: None,
                 latest_version: d.latest_version,
                 standard_number: format!("{} COPY", d.standard_number),
-                standard_type: crate::domain::standard_number::StandardType::parse(&d.standard_type)
-                    .map(|t| t.as_str())
-                    .unwrap_or("enterprise"),
+                standard_type: d.standard_type,
                 standard_title: d.standard_title.clone(),
                 industry_code: d.industry_code.clone(),
                 division_code: d.division_code.clone(),
@@ -605,12 +603,10 @@ async fn bulk_phase(
                 id: Uuid::new_v4(),
                 declaration_id: fresh[&v.declaration_id],
                 version: v.version,
-                status: "public",
+                status: crate::domain::declaration::VersionStatus::Public,
                 standard_number_raw: v.standard_number_raw.clone(),
                 standard_number: v.standard_number.clone(),
-                standard_type: crate::domain::standard_number::StandardType::parse(&v.standard_type)
-                    .map(|t| t.as_str())
-                    .unwrap_or("enterprise"),
+                standard_type: v.standard_type,
                 standard_title: v.standard_title.clone(),
                 products: v.products.clone(),
                 indicators: v.indicators.clone(),

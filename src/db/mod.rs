@@ -1,6 +1,7 @@
 //! PostgreSQL: the r2d2 pool of sync diesel connections, the one helper that runs database work
 //! off the async threads, and the embedded migrations.
 
+pub mod coded;
 pub mod schema;
 
 use std::time::Duration;

@@ -2,36 +2,22 @@
 //! access JWT, an API token or a console session), and the roles of the registry. The HTTP side
 //! (`auth/`) turns a request into an [`Actor`]; services check rights on it.
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::codes;
+use super::coded::coded;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    OrgAdmin,
-    OrgMember,
-    Regulator,
-    Sysadmin,
+coded! {
+    /// What a signed-in person may do.
+    pub enum Role {
+        OrgAdmin = "org_admin" => "单位管理员",
+        OrgMember = "org_member" => "单位成员",
+        Regulator = "regulator" => "监管人员",
+        Sysadmin = "sysadmin" => "系统管理员",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::OrgAdmin, Role::OrgMember, Role::Regulator, Role::Sysadmin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::OrgAdmin => "org_admin",
-            Role::OrgMember => "org_member",
-            Role::Regulator => "regulator",
-            Role::Sysadmin => "sysadmin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     pub fn is_org(self) -> bool {
         matches!(self, Role::OrgAdmin | Role::OrgMember)
     }

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use rand::TryRngCore;
-use serde::{Deserialize, Serialize};
 
+use super::coded::coded;
 use super::workdays::Calendar;
 
 /// Working days to decide whether to accept, counted from the day of receipt.
@@ -16,84 +16,62 @@ pub const EXTENSION: u32 = 15;
 /// Attachments per complaint.
 pub const MAX_ATTACHMENTS: i64 = 5;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// 指标虚假: declared indicators are false.
-    FalseIndicator,
-    /// 未按声明的标准组织生产或提供服务.
-    NotExecuted,
-    /// 应公开而未公开的信息.
-    InfoMissing,
-    /// 标准编号不规范.
-    Numbering,
-    Other,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::FalseIndicator => "false_indicator",
-            Category::NotExecuted => "not_executed",
-            Category::InfoMissing => "info_missing",
-            Category::Numbering => "numbering",
-            Category::Other => "other",
-        }
+coded! {
+    /// What a complaint is about.
+    pub enum Category {
+        /// 指标虚假: declared indicators are false.
+        FalseIndicator = "false_indicator" => "指标虚假",
+        /// 未按声明的标准组织生产或提供服务.
+        NotExecuted = "not_executed" => "未按声明的标准生产或提供服务",
+        /// 应公开而未公开的信息.
+        InfoMissing = "info_missing" => "应公开的信息未公开",
+        /// 标准编号不规范.
+        Numbering = "numbering" => "标准编号不规范",
+        Other = "other" => "其他问题",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Received,
-    Accepted,
-    Rejected,
-    Assigned,
-    Concluded,
+coded! {
+    /// Where a complaint stands.
+    pub enum Status {
+        Received = "received" => "已收到，等待受理",
+        Accepted = "accepted" => "已受理",
+        Rejected = "rejected" => "不予受理",
+        Assigned = "assigned" => "办理中",
+        Concluded = "concluded" => "已办结",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::Received, Status::Accepted, Status::Rejected, Status::Assigned, Status::Concluded];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Received => "received",
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Assigned => "assigned",
-            Status::Concluded => "concluded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// Still being handled (a deadline runs).
     pub fn is_open(self) -> bool {
         matches!(self, Status::Received | Status::Accepted | Status::Assigned)
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// 属实
-    Substantiated,
-    /// 部分属实
-    PartiallySubstantiated,
-    /// 不属实
-    Unsubstantiated,
+coded! {
+    /// How a concluded complaint turned out.
+    pub enum Outcome {
+        /// 属实
+        Substantiated = "substantiated" => "属实",
+        /// 部分属实
+        PartiallySubstantiated = "partially_substantiated" => "部分属实",
+        /// 不属实
+        Unsubstantiated = "unsubstantiated" => "不属实",
+    }
 }
 
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Substantiated => "substantiated",
-            Outcome::PartiallySubstantiated => "partially_substantiated",
-            Outcome::Unsubstantiated => "unsubstantiated",
-        }
+coded! {
+    /// A step in a complaint's history (`routed` is internal: the complainant's tracking view
+    /// leaves it out).
+    pub enum Event {
+        Received = "received" => "收到投诉举报",
+        Routed = "routed" => "转交辖区监管部门",
+        Accepted = "accepted" => "决定受理",
+        Rejected = "rejected" => "决定不予受理",
+        Assigned = "assigned" => "交由承办人员办理",
+        Extended = "extended" => "延长办理期限",
+        Concluded = "concluded" => "办结",
     }
 }
 
@@ -129,20 +107,9 @@ pub fn check(status: Status, extended: bool, action: Action) -> Result<(), Refus
     let msg = match (action, status) {
         (Action::Extend, Accepted | Assigned) => "办理期限只能延长一次，已经延长过".to_string(),
         (Action::Conclude, Accepted) => "投诉尚未指派承办人，不能办结".to_string(),
-        (Action::AddAttachment, _) => format!("投诉已{}，不能再补充附件", label_zh(status)),
-        _ => format!("投诉当前状态为“{}”，不能{}", label_zh(status), action_zh(action)),
+        _ => format!("投诉当前状态为“{}”，不能{}", status.label(), action_zh(action)),
     };
     Err(Refusal(msg))
-}
-
-pub fn label_zh(s: Status) -> &'static str {
-    match s {
-        Status::Received => "已收到",
-        Status::Accepted => "已受理",
-        Status::Rejected => "不予受理",
-        Status::Assigned => "办理中",
-        Status::Concluded => "已办结",
-    }
 }
 
 fn action_zh(a: Action) -> &'static str {

@@ -7,73 +7,47 @@
 //!   \--withdraw (abandon an unpublished draft)--> withdrawn
 //! ```
 
-use serde::{Deserialize, Serialize};
+use super::coded::coded;
 
-/// The public-facing state of a declaration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Draft,
-    Public,
-    Withdrawn,
-    Abolished,
-}
-
-impl Status {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "draft" => Some(Self::Draft),
-            "public" => Some(Self::Public),
-            "withdrawn" => Some(Self::Withdrawn),
-            "abolished" => Some(Self::Abolished),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Public => "public",
-            Self::Withdrawn => "withdrawn",
-            Self::Abolished => "abolished",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Draft => "草稿",
-            Self::Public => "现行有效",
-            Self::Withdrawn => "已撤回",
-            Self::Abolished => "已被废止",
-        }
+coded! {
+    /// The public-facing state of a declaration.
+    pub enum Status {
+        Draft = "draft" => "草稿",
+        Public = "public" => "现行有效",
+        Withdrawn = "withdrawn" => "已撤回",
+        Abolished = "abolished" => "已废止",
     }
 }
 
-/// What is declared: a product standard, a service standard, or a social organization's own group
-/// standard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Product,
-    Service,
-    Group,
+coded! {
+    /// The state of one version: a declaration's states, and `superseded` for a version a newer
+    /// published one replaced.
+    pub enum VersionStatus {
+        Draft = "draft" => Status::Draft.label(),
+        Public = "public" => Status::Public.label(),
+        Superseded = "superseded" => "已被新版本取代",
+        Withdrawn = "withdrawn" => Status::Withdrawn.label(),
+        Abolished = "abolished" => Status::Abolished.label(),
+    }
 }
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Product => "product",
-            Kind::Service => "service",
-            Kind::Group => "group",
-        }
+coded! {
+    /// What is declared: a product standard, a service standard, or a social organization's own
+    /// group standard.
+    pub enum Kind {
+        Product = "product" => "产品标准声明",
+        Service = "service" => "服务标准声明",
+        Group = "group" => "团体标准公开",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "product" => Some(Kind::Product),
-            "service" => Some(Kind::Service),
-            "group" => Some(Kind::Group),
-            _ => None,
-        }
+}
+
+coded! {
+    /// How an indicator's value is required: at least, at most, exactly, or a range.
+    pub enum Comparator {
+        AtLeast = ">=" => "不小于",
+        AtMost = "<=" => "不大于",
+        Exactly = "=" => "等于",
+        Range = "range" => "范围",
     }
 }
 
@@ -102,7 +76,7 @@ pub fn check(status: Status, has_draft: bool, action: Action) -> Result<(), Tran
     let state = if has_draft && status == Status::Public {
         "现行有效（另有待发布的修订草稿）".to_string()
     } else {
-        status.label_zh().to_string()
+        status.label().to_string()
     };
     let refuse = |why: &str| Err(TransitionError(format!("当前状态为“{state}”，{why}")));
     match action {
@@ -173,7 +147,7 @@ mod tests {
         for s in [Status::Withdrawn, Status::Abolished] {
             for a in [Action::Edit, Action::Publish, Action::Revise, Action::Withdraw, Action::Abolish] {
                 let e = check(s, false, a).expect_err("terminal");
-                assert!(e.0.contains(s.label_zh()), "{e}");
+                assert!(e.0.contains(s.label()), "{e}");
             }
         }
         assert!(check(Status::Draft, true, Action::Abolish).is_err());

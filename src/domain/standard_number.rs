@@ -7,61 +7,32 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use super::coded::coded;
 use unicode_normalization::UnicodeNormalization;
 
-/// `standard.type` in responses and the `standard_type` search filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StandardType {
-    NationalMandatory,
-    NationalRecommended,
-    NationalGuidance,
-    Industry,
-    Local,
-    Group,
-    Enterprise,
+coded! {
+    /// `standard.type` in responses and the `standard_type` search filter.
+    pub enum StandardType {
+        NationalMandatory = "national_mandatory" => "强制性国家标准",
+        NationalRecommended = "national_recommended" => "推荐性国家标准",
+        NationalGuidance = "national_guidance" => "国家标准化指导性技术文件",
+        Industry = "industry" => "行业标准",
+        Local = "local" => "地方标准",
+        Group = "group" => "团体标准",
+        Enterprise = "enterprise" => "企业标准",
+    }
+}
+
+coded! {
+    /// The state of a standard in the catalogue of national, industry and local standards.
+    pub enum CatalogStatus {
+        Current = "current" => "现行",
+        Abolished = "abolished" => "已废止",
+        Unknown = "unknown" => "状态不明",
+    }
 }
 
 impl StandardType {
-    pub const ALL: [StandardType; 7] = [
-        Self::NationalMandatory,
-        Self::NationalRecommended,
-        Self::NationalGuidance,
-        Self::Industry,
-        Self::Local,
-        Self::Group,
-        Self::Enterprise,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NationalMandatory => "national_mandatory",
-            Self::NationalRecommended => "national_recommended",
-            Self::NationalGuidance => "national_guidance",
-            Self::Industry => "industry",
-            Self::Local => "local",
-            Self::Group => "group",
-            Self::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::NationalMandatory => "强制性国家标准",
-            Self::NationalRecommended => "推荐性国家标准",
-            Self::NationalGuidance => "国家标准化指导性技术文件",
-            Self::Industry => "行业标准",
-            Self::Local => "地方标准",
-            Self::Group => "团体标准",
-            Self::Enterprise => "企业标准",
-        }
-    }
-
     /// National, industry and local numbers are looked up in the catalogue before publishing.
     pub fn is_catalogued(self) -> bool {
         matches!(
@@ -73,12 +44,6 @@ impl StandardType {
     /// Enterprise and group standards must publish their indicators (SPEC §3.2).
     pub fn requires_indicators(self) -> bool {
         matches!(self, Self::Enterprise | Self::Group)
-    }
-}
-
-impl fmt::Display for StandardType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

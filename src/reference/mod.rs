@@ -12,6 +12,7 @@ use crate::db::schema::{
     catalog_standards, ccs_codes, district_groups, division_history, divisions, ics_codes, industries, plan_targets,
     sac_industry_codes,
 };
+use crate::domain::standard_number::CatalogStatus;
 
 const DIVISIONS: &str = include_str!("data/admin_divisions_mca_2024.csv");
 const DIVISION_HISTORY: &str = include_str!("data/admin_divisions_history_1981_2024.csv");
@@ -187,7 +188,7 @@ struct NewCatalogStandard {
     title: String,
     publish_date: Option<NaiveDate>,
     implement_date: Option<NaiveDate>,
-    status: String,
+    status: CatalogStatus,
     replaces: Option<String>,
     replaced_by: Option<String>,
     source: String,
@@ -412,11 +413,10 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
             .into_iter()
             .map(|r| NewCatalogStandard {
                 status: match r.status.as_str() {
-                    "现行" => "current",
-                    "废止" => "abolished",
-                    _ => "unknown",
-                }
-                .into(),
+                    "现行" => CatalogStatus::Current,
+                    "废止" => CatalogStatus::Abolished,
+                    _ => CatalogStatus::Unknown,
+                },
                 number: r.standard_no,
                 prefix: r.prefix,
                 nature: r.nature,
@@ -640,8 +640,7 @@ pub struct CatalogStandard {
     pub title: String,
     pub publish_date: Option<NaiveDate>,
     pub implement_date: Option<NaiveDate>,
-    /// `current`, `abolished` or `unknown`
-    pub status: String,
+    pub status: CatalogStatus,
     pub replaces: Option<String>,
     pub replaced_by: Option<String>,
 }

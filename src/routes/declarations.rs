@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::{MaybeActor, OrgMember};
 use crate::db;
+use crate::domain::declaration::Status;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Json, Query, UPLOAD_LIMIT, is_json_content_type, paging, read_body};
 use crate::files::{BlobStore, is_pdf};
@@ -292,12 +293,12 @@ pub struct ListQuery {
     pub per_page: Option<i64>,
 }
 
-fn status_filter(s: Option<String>, allow_draft: bool) -> ApiResult<Option<String>> {
-    match s.as_deref() {
-        None | Some("") => Ok(None),
-        Some("draft") if !allow_draft => Err(ApiError::bad_param("status", "公开列表不含草稿")),
-        Some(v @ ("draft" | "public" | "withdrawn" | "abolished")) => Ok(Some(v.to_string())),
-        Some(_) => Err(ApiError::bad_param("status", "应为 draft、public、withdrawn 或 abolished")),
+fn status_filter(s: Option<String>, allow_draft: bool) -> ApiResult<Option<Status>> {
+    match s.as_deref().filter(|s| !s.is_empty()).map(Status::parse) {
+        None => Ok(None),
+        Some(Some(Status::Draft)) if !allow_draft => Err(ApiError::bad_param("status", "公开列表不含草稿")),
+        Some(Some(status)) => Ok(Some(status)),
+        Some(None) => Err(ApiError::bad_param("status", "应为 draft、public、withdrawn 或 abolished")),
     }
 }
 
@@ -314,7 +315,7 @@ pub async fn list_organization_declarations(
     let (page, per_page) = paging(q.page, q.per_page)?;
     let status = status_filter(q.status, false)?;
     let list = db::run(&state.pool, move |conn| {
-        decls::list_public_for_uscc(conn, uscc.as_str(), status.as_deref(), page, per_page)
+        decls::list_public_for_uscc(conn, uscc.as_str(), status, page, per_page)
     })
     .await?;
     Ok(web::Json(list))
@@ -333,7 +334,7 @@ pub async fn list_my_declarations(
     let status = status_filter(q.status, true)?;
     let org = actor.org_id()?;
     let list = db::run(&state.pool, move |conn| {
-        Ok(decls::list_for_organization(conn, org, false, status.as_deref(), page, per_page)?)
+        Ok(decls::list_for_organization(conn, org, false, status, page, per_page)?)
     })
     .await?;
     Ok(web::Json(list))

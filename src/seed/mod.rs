@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::db::schema::divisions;
 use crate::domain::actor::{Actor, Role};
 use crate::domain::declaration::Kind;
+use crate::domain::organization::OrgKind;
 use crate::services::accounts::{self, Registration, RegistrationRaw};
 use crate::services::declarations::bulk::{NewItem, write_new};
 use crate::services::declarations::input::{self, DeclarationBody, Indicator, Product, References, StandardBody};
@@ -357,7 +358,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
             id: uuid_from(&mut rng),
             uscc: uscc(&mut rng, "51", &division),
             name: name.clone(),
-            kind: "social_organization".into(),
+            kind: OrgKind::SocialOrganization,
             division_code: division,
             group_code: Some(code.clone()),
         };
@@ -399,7 +400,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
                 id: uuid_from(&mut rng),
                 uscc: code,
                 name,
-                kind: "enterprise".into(),
+                kind: OrgKind::Enterprise,
                 division_code: division,
                 group_code: None,
             },
@@ -428,7 +429,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
             let raw = RegistrationRaw {
                 uscc: &o.info.uscc,
                 name: &o.info.name,
-                kind: &o.info.kind,
+                kind: o.info.kind.as_str(),
                 division_code: &o.info.division_code,
                 industry_code: Some(o.sector.industry),
                 group_code: o.info.group_code.as_deref(),
@@ -451,7 +452,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
             let mut attempts = 0;
             while seq < o.declarations && attempts < o.declarations * 5 {
                 attempts += 1;
-                let body = if o.info.kind == "social_organization" {
+                let body = if o.info.kind == OrgKind::SocialOrganization {
                     let mut b = declaration(&mut rng, o, seq, batch_year, &associations);
                     b.kind = Kind::Group;
                     b.standard.number =
@@ -603,7 +604,7 @@ pub fn demo_bodies(seed: u64, n: usize) -> Vec<DeclarationBody> {
                 id: Uuid::nil(),
                 uscc: String::new(),
                 name: String::new(),
-                kind: "enterprise".into(),
+                kind: OrgKind::Enterprise,
                 division_code: "500103".into(),
                 group_code: None,
             },

@@ -9,25 +9,19 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{declarations, flags};
+use crate::domain::supervision::FlagCode;
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 use crate::services::declarations::FlagView;
 
-pub const UNDER_CHECK: &str = "under_check";
-pub const RECTIFICATION_ORDERED: &str = "rectification_ordered";
-pub const OVERDUE: &str = "overdue";
-pub const ABOLISHED_BY_AUTHORITY: &str = "abolished_by_authority";
-pub const ALL: [&str; 4] = [UNDER_CHECK, RECTIFICATION_ORDERED, OVERDUE, ABOLISHED_BY_AUTHORITY];
+pub const UNDER_CHECK: &str = FlagCode::UnderCheck.as_str();
+pub const RECTIFICATION_ORDERED: &str = FlagCode::RectificationOrdered.as_str();
+pub const OVERDUE: &str = FlagCode::Overdue.as_str();
+pub const ABOLISHED_BY_AUTHORITY: &str = FlagCode::AbolishedByAuthority.as_str();
 
 /// What a flag means, in plain words (public pages).
 pub fn meaning_zh(code: &str) -> &'static str {
-    match code {
-        UNDER_CHECK => "监管部门正在对该声明进行检查",
-        RECTIFICATION_ORDERED => "检查发现问题，已责令限期整改",
-        OVERDUE => "整改已超过期限仍未完成",
-        ABOLISHED_BY_AUTHORITY => "整改不合格，声明已被监管部门废止",
-        _ => "监管标记",
-    }
+    FlagCode::parse(code).map_or("监管标记", FlagCode::meaning)
 }
 
 /// Where a flag comes from.
@@ -87,8 +81,9 @@ pub fn raise(
     note: Option<&str>,
     source: Source,
 ) -> ApiResult<FlagView> {
-    if !ALL.contains(&code) {
-        return Err(ApiError::field("code", format!("应为 {}", ALL.join("、"))));
+    if FlagCode::parse(code).is_none() {
+        let all: Vec<&str> = FlagCode::ALL.iter().map(|c| c.as_str()).collect();
+        return Err(ApiError::field("code", format!("应为 {}", all.join("、"))));
     }
     let (division, current): (String, Option<i32>) = declarations::table
         .find(decl)

@@ -14,21 +14,29 @@ use super::lifecycle::{duplicate, load_org, new_rows, org_problems};
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{declaration_versions, declarations};
 use crate::domain::actor::Actor;
+use crate::domain::declaration::{Kind, Status, VersionStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 
 pub const MAX_ITEMS: usize = 1000;
+
+/// Whether one item of a bulk request was created.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Created,
+    Error,
+}
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 pub struct ItemResult {
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
-    /// `created` or `error`
-    pub status: &'static str,
+    pub status: ItemStatus,
     /// The declaration's status after the call (`draft` or `public`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub declaration_status: Option<&'static str>,
+    pub declaration_status: Option<Status>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// The error body of this item, as a single request would have answered.
@@ -41,7 +49,7 @@ fn failed(index: usize, e: &ApiError) -> ItemResult {
     ItemResult {
         index,
         id: None,
-        status: "error",
+        status: ItemStatus::Error,
         declaration_status: None,
         warnings: Vec::new(),
         error: Some(e.body()["error"].clone()),
@@ -49,16 +57,16 @@ fn failed(index: usize, e: &ApiError) -> ItemResult {
 }
 
 /// Live (draft/public) numbers the organization already holds, by kind.
-fn live_numbers(conn: &mut PgConnection, org: Uuid) -> QueryResult<HashSet<(String, String)>> {
-    let current: Vec<(String, String)> = declarations::table
+fn live_numbers(conn: &mut PgConnection, org: Uuid) -> QueryResult<HashSet<(Kind, String)>> {
+    let current: Vec<(Kind, String)> = declarations::table
         .filter(declarations::organization_id.eq(org))
-        .filter(declarations::status.eq_any(["draft", "public"]))
+        .filter(declarations::status.eq_any([Status::Draft, Status::Public]))
         .select((declarations::kind, declarations::standard_number))
         .load(conn)?;
-    let drafts: Vec<(String, String)> = declaration_versions::table
+    let drafts: Vec<(Kind, String)> = declaration_versions::table
         .inner_join(declarations::table)
         .filter(declarations::organization_id.eq(org))
-        .filter(declaration_versions::status.eq("draft"))
+        .filter(declaration_versions::status.eq(VersionStatus::Draft))
         .select((declarations::kind, declaration_versions::standard_number))
         .load(conn)?;
     Ok(current.into_iter().chain(drafts).collect())
@@ -99,18 +107,18 @@ pub fn create_many(
             results[index] = Some(failed(index, &ApiError::validation(problems)));
             continue;
         }
-        if !taken.insert((c.kind.as_str().to_string(), c.number.normalized.clone())) {
+        if !taken.insert((c.kind, c.number.normalized.clone())) {
             results[index] = Some(failed(index, &duplicate(&c.number.normalized)));
             continue;
         }
         accepted.push((index, Uuid::now_v7(), c, warnings));
     }
 
-    let status_after = if publish { "public" } else { "draft" };
+    let status_after = if publish { Status::Public } else { Status::Draft };
     let ok = |index: usize, id: Uuid, warnings: Vec<Warning>| ItemResult {
         index,
         id: Some(id),
-        status: "created",
+        status: ItemStatus::Created,
         declaration_status: Some(status_after),
         warnings,
         error: None,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::schema::{catalog_standards, ccs_codes, divisions, ics_codes, industries, sac_industry_codes};
 use crate::domain::codes;
 use crate::domain::declaration::{Kind, gtin_valid};
-use crate::domain::standard_number::{StandardNumber, StandardType};
+use crate::domain::standard_number::{CatalogStatus, StandardNumber, StandardType};
 use crate::error::FieldError;
 use crate::validate::Check;
 
@@ -146,7 +146,7 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
             c.err(f("standard.number"), "团体标准声明（kind = group）应为 T/ 开头的团体标准编号");
         }
         if n.kind.requires_indicators() && body.indicators.is_empty() {
-            c.err(f("indicators"), format!("{}须公开功能指标和性能指标，至少填写一项", n.kind.label_zh()));
+            c.err(f("indicators"), format!("{}须公开功能指标和性能指标，至少填写一项", n.kind.label()));
         }
     }
     match body.kind {
@@ -269,7 +269,7 @@ pub struct References {
     ccs: HashSet<String>,
     sac: HashSet<String>,
     divisions: HashSet<String>,
-    catalog: HashMap<String, (String, Option<String>, String)>,
+    catalog: HashMap<String, (CatalogStatus, Option<String>, String)>,
 }
 
 impl References {
@@ -357,7 +357,7 @@ impl References {
                     catalog_standards::replaced_by,
                     catalog_standards::title,
                 ))
-                .load::<(String, String, Option<String>, String)>(conn)?
+                .load::<(String, CatalogStatus, Option<String>, String)>(conn)?
                 .into_iter()
                 .map(|(n, s, r, t)| (n, (s, r, t)))
                 .collect();
@@ -408,7 +408,7 @@ impl References {
     }
 
     /// The catalogue entry of a national, industry or local number: (status, replaced_by, title).
-    pub fn catalog(&self, number: &str) -> Option<&(String, Option<String>, String)> {
+    pub fn catalog(&self, number: &str) -> Option<&(CatalogStatus, Option<String>, String)> {
         self.catalog.get(number)
     }
 
@@ -427,7 +427,7 @@ impl References {
                 }],
                 None,
             ),
-            Some((status, replaced_by, _)) if status == "abolished" => {
+            Some((CatalogStatus::Abolished, replaced_by, _)) => {
                 let message = match replaced_by {
                     Some(r) => format!("{} 已废止，已被 {r} 代替，请改为执行现行标准", c.number.normalized),
                     None => format!("{} 已废止，请改为执行现行标准", c.number.normalized),

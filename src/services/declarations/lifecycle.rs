@@ -11,7 +11,9 @@ use super::{DeclarationRow, DeclarationView, VersionRow, get_for, is_owner, load
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{blobs, declaration_versions, declarations, organizations};
 use crate::domain::actor::Actor;
-use crate::domain::declaration::{Action, Kind, Status, check};
+use crate::domain::declaration::{Action, Kind, Status, VersionStatus, check};
+use crate::domain::organization::OrgKind;
+use crate::domain::standard_number::StandardType;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::outbox;
 
@@ -21,7 +23,7 @@ pub struct OrgInfo {
     pub id: Uuid,
     pub uscc: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub division_code: String,
     pub group_code: Option<String>,
 }
@@ -45,7 +47,7 @@ pub fn load_org(conn: &mut PgConnection, id: Uuid) -> QueryResult<OrgInfo> {
 pub fn org_problems(org: &OrgInfo, c: &Content, p: &str) -> Vec<FieldError> {
     let mut out = Vec::new();
     if c.kind == Kind::Group {
-        if org.kind != "social_organization" {
+        if org.kind != OrgKind::SocialOrganization {
             out.push(FieldError::new(format!("{p}kind"), "只有社会团体可以发布团体标准声明（kind = group）"));
         } else {
             match (&org.group_code, &c.number.issuer) {
@@ -69,18 +71,18 @@ pub fn org_problems(org: &OrgInfo, c: &Content, p: &str) -> Vec<FieldError> {
 pub fn number_taken(
     conn: &mut PgConnection,
     org: Uuid,
-    kind: &str,
+    kind: Kind,
     number: &str,
     except: Option<Uuid>,
 ) -> QueryResult<bool> {
     let drafts_with_number = declaration_versions::table
-        .filter(declaration_versions::status.eq("draft"))
+        .filter(declaration_versions::status.eq(VersionStatus::Draft))
         .filter(declaration_versions::standard_number.eq(number))
         .select(declaration_versions::declaration_id);
     let mut q = declarations::table
         .filter(declarations::organization_id.eq(org))
         .filter(declarations::kind.eq(kind))
-        .filter(declarations::status.eq_any(["draft", "public"]))
+        .filter(declarations::status.eq_any([Status::Draft, Status::Public]))
         .filter(declarations::standard_number.eq(number).or(declarations::id.eq_any(drafts_with_number)))
         .into_boxed();
     if let Some(id) = except {
@@ -145,10 +147,6 @@ pub fn lock_owned(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> ApiResult
     Ok(decl)
 }
 
-pub fn status_of(decl: &DeclarationRow) -> Status {
-    Status::parse(&decl.status).unwrap_or(Status::Draft)
-}
-
 fn warnings_json(w: &[Warning]) -> serde_json::Value {
     serde_json::to_value(w).unwrap_or_else(|_| serde_json::json!([]))
 }
@@ -162,7 +160,7 @@ pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, c: &Co
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
-    if number_taken(conn, org.id, c.kind.as_str(), &c.number.normalized, None)? {
+    if number_taken(conn, org.id, c.kind, &c.number.normalized, None)? {
         return Err(duplicate(&c.number.normalized));
     }
     let (warnings, _) = refs.catalog_check(c, "");
@@ -189,13 +187,13 @@ pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, c: &Co
 pub struct NewDeclaration {
     pub id: Uuid,
     pub organization_id: Uuid,
-    pub kind: &'static str,
-    pub status: &'static str,
+    pub kind: Kind,
+    pub status: Status,
     pub current_version: Option<i32>,
     pub draft_version: Option<i32>,
     pub latest_version: i32,
     pub standard_number: String,
-    pub standard_type: &'static str,
+    pub standard_type: StandardType,
     pub standard_title: String,
     pub industry_code: Option<String>,
     pub division_code: String,
@@ -212,10 +210,10 @@ pub struct NewVersion {
     pub id: Uuid,
     pub declaration_id: Uuid,
     pub version: i32,
-    pub status: &'static str,
+    pub status: VersionStatus,
     pub standard_number_raw: String,
     pub standard_number: String,
-    pub standard_type: &'static str,
+    pub standard_type: StandardType,
     pub standard_title: String,
     pub products: serde_json::Value,
     pub indicators: serde_json::Value,
@@ -261,18 +259,19 @@ pub fn new_rows(
         String::new()
     };
     let published_at = published.then_some(now);
-    let status = if published { "public" } else { "draft" };
+    let (status, version_status) =
+        if published { (Status::Public, VersionStatus::Public) } else { (Status::Draft, VersionStatus::Draft) };
     Ok((
         NewDeclaration {
             id,
             organization_id: org.id,
-            kind: c.kind.as_str(),
+            kind: c.kind,
             status,
             current_version: published.then_some(1),
             draft_version: (!published).then_some(1),
             latest_version: 1,
             standard_number: c.number.normalized.clone(),
-            standard_type: c.number.kind.as_str(),
+            standard_type: c.number.kind,
             standard_title: c.title.clone(),
             industry_code: c.industry_code.clone(),
             division_code: org.division_code.clone(),
@@ -286,10 +285,10 @@ pub fn new_rows(
             id: Uuid::now_v7(),
             declaration_id: id,
             version: 1,
-            status,
+            status: version_status,
             standard_number_raw: c.number.raw.clone(),
             standard_number: c.number.normalized.clone(),
-            standard_type: c.number.kind.as_str(),
+            standard_type: c.number.kind,
             standard_title: c.title.clone(),
             products,
             indicators,
@@ -332,7 +331,7 @@ pub fn insert_declaration(
 /// The declaration body a stored version corresponds to (to re-check it after a patch).
 fn body_of(decl: &DeclarationRow, v: &VersionRow) -> ApiResult<DeclarationBody> {
     Ok(DeclarationBody {
-        kind: Kind::parse(&decl.kind).unwrap_or(Kind::Product),
+        kind: decl.kind,
         standard: StandardBody { number: v.standard_number_raw.clone(), title: v.standard_title.clone() },
         products: serde_json::from_value(v.products.clone()).map_err(ApiError::internal)?,
         industry_code: v.industry_code.clone(),
@@ -356,7 +355,7 @@ pub fn patch(
     today: chrono::NaiveDate,
 ) -> ApiResult<DeclarationView> {
     let decl = lock_owned(conn, actor, id)?;
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Edit).map_err(refuse)?;
+    check(decl.status, decl.draft_version.is_some(), Action::Edit).map_err(refuse)?;
     let draft_no = decl.draft_version.unwrap_or(decl.latest_version);
     let v = load_version(conn, id, draft_no)?.ok_or_else(|| ApiError::not_found("草稿"))?;
     let mut body = body_of(&decl, &v)?;
@@ -400,7 +399,7 @@ pub fn patch(
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
-    if number_taken(conn, org.id, &decl.kind, &c.number.normalized, Some(id))? {
+    if number_taken(conn, org.id, decl.kind, &c.number.normalized, Some(id))? {
         return Err(duplicate(&c.number.normalized));
     }
     let (warnings, _) = refs.catalog_check(&c, "");
@@ -408,7 +407,7 @@ pub fn patch(
         .set((
             declaration_versions::standard_number_raw.eq(&c.number.raw),
             declaration_versions::standard_number.eq(&c.number.normalized),
-            declaration_versions::standard_type.eq(c.number.kind.as_str()),
+            declaration_versions::standard_type.eq(c.number.kind),
             declaration_versions::standard_title.eq(&c.title),
             declaration_versions::products.eq(serde_json::to_value(&c.products).map_err(ApiError::internal)?),
             declaration_versions::indicators.eq(serde_json::to_value(&c.indicators).map_err(ApiError::internal)?),
@@ -427,7 +426,7 @@ pub fn patch(
         diesel::update(declarations::table.find(id))
             .set((
                 declarations::standard_number.eq(&c.number.normalized),
-                declarations::standard_type.eq(c.number.kind.as_str()),
+                declarations::standard_type.eq(c.number.kind),
                 declarations::standard_title.eq(&c.title),
                 declarations::industry_code.eq(&c.industry_code),
                 declarations::updated_at.eq(now),
@@ -471,7 +470,7 @@ pub fn publish(
         ));
     }
     let decl = lock_owned(conn, actor, id)?;
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Publish).map_err(refuse)?;
+    check(decl.status, decl.draft_version.is_some(), Action::Publish).map_err(refuse)?;
     let draft_no = decl.draft_version.unwrap_or(decl.latest_version);
     let v = load_version(conn, id, draft_no)?.ok_or_else(|| ApiError::not_found("草稿"))?;
     let body = body_of(&decl, &v)?;
@@ -485,7 +484,7 @@ pub fn publish(
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
-    if number_taken(conn, org.id, &decl.kind, &c.number.normalized, Some(id))? {
+    if number_taken(conn, org.id, decl.kind, &c.number.normalized, Some(id))? {
         return Err(duplicate(&c.number.normalized));
     }
     let superseded = decl.current_version;
@@ -496,7 +495,7 @@ pub fn publish(
                 .filter(declaration_versions::version.eq(prev)),
         )
         .set((
-            declaration_versions::status.eq("superseded"),
+            declaration_versions::status.eq(VersionStatus::Superseded),
             declaration_versions::ended_at.eq(now),
             declaration_versions::end_reason.eq(format!("被第 {draft_no} 版代替")),
         ))
@@ -504,7 +503,7 @@ pub fn publish(
     }
     diesel::update(declaration_versions::table.find(v.id))
         .set((
-            declaration_versions::status.eq("public"),
+            declaration_versions::status.eq(VersionStatus::Public),
             declaration_versions::commitment.eq(true),
             declaration_versions::published_at.eq(now),
             declaration_versions::published_by.eq(actor.user_id),
@@ -523,11 +522,11 @@ pub fn publish(
     );
     diesel::update(declarations::table.find(id))
         .set((
-            declarations::status.eq("public"),
+            declarations::status.eq(Status::Public),
             declarations::current_version.eq(draft_no),
             declarations::draft_version.eq(None::<i32>),
             declarations::standard_number.eq(&c.number.normalized),
-            declarations::standard_type.eq(c.number.kind.as_str()),
+            declarations::standard_type.eq(c.number.kind),
             declarations::standard_title.eq(&c.title),
             declarations::industry_code.eq(&c.industry_code),
             declarations::published_at.eq(now),
@@ -555,7 +554,7 @@ pub fn publish(
 /// Starts a revision: a new draft version prefilled from the current public one.
 pub fn revise(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<DeclarationView> {
     let decl = lock_owned(conn, actor, id)?;
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Revise).map_err(refuse)?;
+    check(decl.status, decl.draft_version.is_some(), Action::Revise).map_err(refuse)?;
     let current = decl.current_version.unwrap_or(decl.latest_version);
     let v = load_version(conn, id, current)?.ok_or_else(|| ApiError::not_found("声明版本"))?;
     let next = decl.latest_version + 1;
@@ -564,7 +563,7 @@ pub fn revise(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uu
             declaration_versions::id.eq(Uuid::now_v7()),
             declaration_versions::declaration_id.eq(id),
             declaration_versions::version.eq(next),
-            declaration_versions::status.eq("draft"),
+            declaration_versions::status.eq(VersionStatus::Draft),
             declaration_versions::standard_number_raw.eq(&v.standard_number_raw),
             declaration_versions::standard_number.eq(&v.standard_number),
             declaration_versions::standard_type.eq(&v.standard_type),
@@ -621,7 +620,7 @@ pub fn withdraw(
         return Err(ApiError::field("reason", "撤回须说明理由（2-500 个字符）"));
     }
     let decl = lock_owned(conn, actor, id)?;
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Withdraw).map_err(refuse)?;
+    check(decl.status, decl.draft_version.is_some(), Action::Withdraw).map_err(refuse)?;
     let versions = end_live_versions(conn, now, &decl, Ended::Withdrawn, reason)?;
     let view = get_for(conn, Some(actor), id)?;
     // The audit append holds the chain's lock until commit: do it last.
@@ -644,7 +643,7 @@ pub fn check_attachable(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Api
     if !is_owner(Some(actor), &decl) {
         return Err(ApiError::not_found("声明"));
     }
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Edit).map_err(refuse)
+    check(decl.status, decl.draft_version.is_some(), Action::Edit).map_err(refuse)
 }
 
 /// Records an uploaded full text (already stored under its sha256) on the pending draft.
@@ -657,7 +656,7 @@ pub fn attach_full_text(
     size: i64,
 ) -> ApiResult<DeclarationView> {
     let decl = lock_owned(conn, actor, id)?;
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Edit).map_err(refuse)?;
+    check(decl.status, decl.draft_version.is_some(), Action::Edit).map_err(refuse)?;
     let draft_no = decl.draft_version.unwrap_or(decl.latest_version);
     diesel::insert_into(blobs::table)
         .values((
@@ -720,7 +719,7 @@ pub fn abolish(
     reason: &str,
 ) -> ApiResult<()> {
     let decl = lock_declaration(conn, id)?.ok_or_else(|| ApiError::not_found("声明"))?;
-    check(status_of(&decl), decl.draft_version.is_some(), Action::Abolish).map_err(refuse)?;
+    check(decl.status, decl.draft_version.is_some(), Action::Abolish).map_err(refuse)?;
     let versions = end_live_versions(conn, now, &decl, Ended::Abolished, reason)?;
     // The audit append holds the chain's lock until commit: do it last.
     audit::append(
@@ -755,9 +754,9 @@ fn end_live_versions(
     ended: Ended,
     reason: &str,
 ) -> QueryResult<Vec<i32>> {
-    let status = match ended {
-        Ended::Withdrawn => "withdrawn",
-        Ended::Abolished => "abolished",
+    let (status, version_status) = match ended {
+        Ended::Withdrawn => (Status::Withdrawn, VersionStatus::Withdrawn),
+        Ended::Abolished => (Status::Abolished, VersionStatus::Abolished),
     };
     let versions: Vec<i32> = decl.current_version.into_iter().chain(decl.draft_version).collect();
     diesel::update(
@@ -766,7 +765,7 @@ fn end_live_versions(
             .filter(declaration_versions::version.eq_any(&versions)),
     )
     .set((
-        declaration_versions::status.eq(status),
+        declaration_versions::status.eq(version_status),
         declaration_versions::ended_at.eq(now),
         declaration_versions::end_reason.eq(reason),
     ))

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use crate::db::schema::{declaration_versions, declarations, flags, organizations};
 use crate::domain::actor::Actor;
-use crate::domain::declaration::publicly_visible;
+use crate::domain::declaration::{Kind, Status, VersionStatus, publicly_visible};
+use crate::domain::standard_number::StandardType;
+use crate::domain::supervision::FlagCode;
 use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult};
 use input::{Indicator, Product, Warning};
@@ -22,13 +24,13 @@ use input::{Indicator, Product, Warning};
 pub struct DeclarationRow {
     pub id: Uuid,
     pub organization_id: Uuid,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub current_version: Option<i32>,
     pub draft_version: Option<i32>,
     pub latest_version: i32,
     pub standard_number: String,
-    pub standard_type: String,
+    pub standard_type: StandardType,
     pub standard_title: String,
     pub industry_code: Option<String>,
     pub division_code: String,
@@ -46,10 +48,10 @@ pub struct VersionRow {
     pub id: Uuid,
     pub declaration_id: Uuid,
     pub version: i32,
-    pub status: String,
+    pub status: VersionStatus,
     pub standard_number_raw: String,
     pub standard_number: String,
-    pub standard_type: String,
+    pub standard_type: StandardType,
     pub standard_title: String,
     pub products: serde_json::Value,
     pub indicators: serde_json::Value,
@@ -86,9 +88,8 @@ pub struct StandardView {
     pub number: String,
     pub normalized: String,
     pub title: String,
-    /// `national_mandatory`, `national_recommended`, `national_guidance`, `industry`, `local`, `group`, `enterprise`
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: StandardType,
 }
 
 /// A full text. Its sha256 and size are null unless the text is public or the caller is the
@@ -107,8 +108,7 @@ pub struct FullTextView {
 #[diesel(table_name = flags)]
 pub struct FlagView {
     pub id: Uuid,
-    /// `under_check`, `rectification_ordered`, `overdue`, `abolished_by_authority`
-    pub code: String,
+    pub code: FlagCode,
     pub note: Option<String>,
     pub raised_at: DateTime<Utc>,
     pub campaign_id: Option<Uuid>,
@@ -121,7 +121,7 @@ pub struct FlagView {
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct VersionSummary {
     pub version: i32,
-    pub status: String,
+    pub status: VersionStatus,
     pub standard_number: String,
     pub published_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -131,9 +131,9 @@ pub struct VersionSummary {
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct DeclarationView {
     pub id: Uuid,
-    pub kind: String,
-    /// The status of this version: `draft`, `public`, `superseded`, `withdrawn`, `abolished`.
-    pub status: String,
+    pub kind: Kind,
+    /// The status of this version.
+    pub status: VersionStatus,
     pub version: i32,
     /// The version the public sees (null until first published).
     pub public_version: Option<i32>,
@@ -206,7 +206,7 @@ pub fn is_supervisor(actor: Option<&Actor>, decl: &DeclarationRow) -> bool {
     actor.is_some_and(|a| a.covers(&decl.division_code))
 }
 
-type VersionLine = (i32, String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+type VersionLine = (i32, VersionStatus, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 fn versions(conn: &mut PgConnection, id: Uuid, include_drafts: bool) -> QueryResult<Vec<VersionSummary>> {
     let rows: Vec<VersionLine> = declaration_versions::table
@@ -326,8 +326,8 @@ pub fn get_version_for(
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct DeclarationListItem {
     pub id: Uuid,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub version: i32,
     pub has_draft: bool,
     pub standard: StandardView,
@@ -369,7 +369,7 @@ fn list_item(d: DeclarationRow) -> DeclarationListItem {
 pub fn list_public_for_uscc(
     conn: &mut PgConnection,
     uscc: &str,
-    status: Option<&str>,
+    status: Option<Status>,
     page: i64,
     per_page: i64,
 ) -> ApiResult<DeclarationList> {
@@ -387,7 +387,7 @@ pub fn list_for_organization(
     conn: &mut PgConnection,
     org: Uuid,
     public_only: bool,
-    status: Option<&str>,
+    status: Option<Status>,
     page: i64,
     per_page: i64,
 ) -> QueryResult<DeclarationList> {
@@ -397,7 +397,7 @@ pub fn list_for_organization(
             q = q.filter(declarations::current_version.is_not_null());
         }
         if let Some(s) = status {
-            q = q.filter(declarations::status.eq(s.to_string()));
+            q = q.filter(declarations::status.eq(s));
         }
         q
     };

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{DEFAULT_RECTIFICATION_WORKING_DAYS, GRADES, finding_label};
+use super::DEFAULT_RECTIFICATION_WORKING_DAYS;
+use crate::domain::supervision::{FindingCategory, FindingCode, Grade};
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{campaigns, declaration_versions, declarations, inspections, organizations};
 use crate::domain::actor::{Actor, Role};
@@ -276,16 +277,16 @@ pub fn record_result(
     input: &ResultInput,
 ) -> ApiResult<InspectionView> {
     let mut c = Check::new();
-    if !GRADES.contains(&input.grade.as_str()) {
+    if Grade::parse(&input.grade).is_none() {
         c.err("grade", "应为 compliant、compliant_with_defects 或 non_compliant");
     }
     let mut findings = Vec::new();
     for (i, f) in input.findings.iter().enumerate() {
-        let label = finding_label(&f.code);
+        let label = FindingCode::parse(&f.code).map(FindingCode::label);
         if label.is_none() {
             c.err(format!("findings[{i}].code"), "不是检查清单中的问题代码");
         }
-        if !matches!(f.category.as_str(), "legality" | "normativity") {
+        if FindingCategory::parse(&f.category).is_none() {
             c.err(format!("findings[{i}].category"), "应为 legality（合法性）或 normativity（规范性）");
         }
         let description = c.text(&format!("findings[{i}].description"), &f.description, 2, 1000);

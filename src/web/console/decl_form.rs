@@ -12,7 +12,7 @@ use super::declarations::{field_label, load, path_id};
 use super::form::Form;
 use super::{Ctx, Errors, Input, OrgUser, see_other};
 use crate::db;
-use crate::domain::declaration::Kind;
+use crate::domain::declaration::{Kind, VersionStatus};
 use crate::error::{ApiError, Code, FieldError};
 use crate::services::declarations::input::{self, DeclarationBody, DeclarationPatch, Indicator, Product};
 use crate::services::declarations::{DeclarationView, lifecycle};
@@ -168,7 +168,7 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
 /// The form filled from a draft.
 fn form_of(v: &DeclarationView) -> Form {
     let mut f = Form::default();
-    f.set("kind", v.kind.clone());
+    f.set("kind", v.kind.as_str());
     f.set("standard.number", v.standard.number.clone());
     f.set("standard.title", v.standard.title.clone());
     let mut put = |k: &str, val: &Option<String>| {
@@ -422,7 +422,7 @@ fn edit_spec(ctx: &Ctx, v: &DeclarationView, add: (usize, usize)) -> FormSpec {
         heading: ctx.t.fill1(ctx.t.console.decl_edit_title, v.version),
         action: format!("/console/declarations/{}/edit", v.id),
         editing: Some(v.id),
-        kind_fixed: Some(v.kind.clone()),
+        kind_fixed: Some(v.kind.as_str().to_string()),
         social: false,
         add_products: add.0,
         add_indicators: add.1,
@@ -431,7 +431,7 @@ fn edit_spec(ctx: &Ctx, v: &DeclarationView, add: (usize, usize)) -> FormSpec {
 
 pub async fn edit_form(ctx: OrgUser, path: web::Path<Uuid>) -> HttpResponse {
     let v = match load(&ctx, path_id(&path)).await {
-        Ok(v) if v.status == "draft" => v,
+        Ok(v) if v.status == VersionStatus::Draft => v,
         Ok(v) => return see_other(&format!("/console/declarations/{}", v.id)),
         Err(e) => return ctx.error(e),
     };
@@ -449,7 +449,7 @@ pub async fn update(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload) 
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
-    form.set("kind", v.kind.clone());
+    form.set("kind", v.kind.as_str());
     let (n_products, n_indicators, over_bound) = compact_rows(&mut form);
     if !over_bound.is_empty() {
         return refused(&ctx, edit_spec(&ctx, &v, (0, 0)), &form, ApiError::validation(over_bound));

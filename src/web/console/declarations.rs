@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::form::{Form, parse_multipart};
 use super::{Ctx, Errors, Input, OrgUser, see_other};
 use crate::db;
+use crate::domain::declaration::{Status, VersionStatus};
 use crate::error::{ApiError, Code};
 use crate::files::{BlobStore, is_pdf};
 use crate::services::declarations::{self as decls, DeclarationList, DeclarationView, lifecycle};
@@ -47,7 +48,7 @@ pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
         let org = actor.org_id()?;
         let o = crate::services::accounts::get_organization(conn, org)?;
         let mut counts = Vec::new();
-        for s in ["draft", "public", "withdrawn", "abolished"] {
+        for &s in Status::ALL {
             let n = decls::list_for_organization(conn, org, false, Some(s), 1, 1)?.total;
             counts.push((s, n));
         }
@@ -66,7 +67,7 @@ pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
         org_name,
         counts: counts
             .into_iter()
-            .map(|(s, n)| (t.label(t.console.decl_statuses, s), format!("/console/declarations?status={s}"), n))
+            .map(|(s, n)| (s.label(), format!("/console/declarations?status={s}"), n))
             .collect(),
         to_answer,
         notice: notice(t, &ctx),
@@ -85,24 +86,14 @@ pub struct ListPage {
     pub next: Option<String>,
 }
 
-impl ListPage {
-    pub fn status(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.console.decl_statuses, s)
-    }
-    pub fn kind(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.codes.kinds, s)
-    }
-}
-
 pub async fn list(ctx: OrgUser) -> HttpResponse {
     let t = ctx.t;
     let q = Form::parse(ctx.req.query_string().as_bytes());
-    let status = q.opt("status").filter(|s| ["draft", "public", "withdrawn", "abolished"].contains(&s.as_str()));
+    let status = q.opt("status").and_then(|s| Status::parse(&s));
     let page: i64 = q.opt("page").and_then(|p| p.parse().ok()).filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
     let actor = ctx.actor();
-    let s = status.clone();
     let list = db::run(&ctx.state.pool, move |conn| {
-        Ok(decls::list_for_organization(conn, actor.org_id()?, false, s.as_deref(), page, 20)?)
+        Ok(decls::list_for_organization(conn, actor.org_id()?, false, status, page, 20)?)
     })
     .await;
     let list = match list {
@@ -110,12 +101,8 @@ pub async fn list(ctx: OrgUser) -> HttpResponse {
         Err(e) => return ctx.error(e),
     };
     let mut tabs = vec![("/console/declarations".to_string(), t.console.all, status.is_none())];
-    for s in ["draft", "public", "withdrawn", "abolished"] {
-        tabs.push((
-            format!("/console/declarations?status={s}"),
-            t.label(t.console.decl_statuses, s),
-            status.as_deref() == Some(s),
-        ));
+    for &s in Status::ALL {
+        tabs.push((format!("/console/declarations?status={s}"), s.label(), status == Some(s)));
     }
     let link = |p: i64| {
         let mut qs = vec![format!("page={p}")];
@@ -198,13 +185,13 @@ impl ShowPage {
         v.map(format::datetime).unwrap_or_else(|| self.t.site.empty_value.to_string())
     }
     pub fn is_draft(&self) -> bool {
-        self.v.status == "draft"
+        self.v.status == VersionStatus::Draft
     }
     pub fn can_revise(&self) -> bool {
-        self.v.status == "public"
+        self.v.status == VersionStatus::Public
     }
     pub fn can_withdraw(&self) -> bool {
-        matches!(self.v.status.as_str(), "draft" | "public")
+        matches!(self.v.status, VersionStatus::Draft | VersionStatus::Public)
     }
 }
 

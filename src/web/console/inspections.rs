@@ -48,7 +48,7 @@ impl ListPage {
         self.t.codes_label(self.t.codes.inspection_statuses, s)
     }
     pub fn grade(&self, g: &Option<String>) -> &'static str {
-        self.t.codes_label(self.t.codes.grades, g.as_deref().unwrap_or("pending"))
+        self.t.grade(g.as_deref())
     }
 }
 
@@ -88,7 +88,7 @@ impl ShowPage {
         self.t.codes_label(self.t.codes.inspection_statuses, &self.i.status)
     }
     pub fn grade(&self) -> &'static str {
-        self.t.codes_label(self.t.codes.grades, self.i.grade.as_deref().unwrap_or("pending"))
+        self.t.grade(self.i.grade.as_deref())
     }
 }
 

@@ -429,7 +429,7 @@ impl CampaignPage {
         self.t.codes_label(self.t.codes.inspection_statuses, s)
     }
     pub fn grade(&self, g: &Option<String>) -> &'static str {
-        self.t.codes_label(self.t.codes.grades, g.as_deref().unwrap_or("pending"))
+        self.t.grade(g.as_deref())
     }
 }
 

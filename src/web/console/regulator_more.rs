@@ -52,7 +52,7 @@ impl InspectionPage {
         self.t.codes_label(self.t.codes.inspection_statuses, &self.i.status)
     }
     pub fn grade_words(&self) -> &'static str {
-        self.t.codes_label(self.t.codes.grades, self.i.grade.as_deref().unwrap_or("pending"))
+        self.t.grade(self.i.grade.as_deref())
     }
 }
 
@@ -77,7 +77,7 @@ async fn inspection_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> R
     let actor = ctx.actor();
     let today = ctx.state.clock.today();
     let i = db::run(&ctx.state.pool, move |conn| inspections::get(conn, &actor, id, today)).await?;
-    let grades = t.codes.grades.iter().filter(|(g, _)| *g != "pending").map(|(g, l)| (g.to_string(), l.to_string()));
+    let grades = t.codes.grades.iter().map(|(g, l)| (g.to_string(), l.to_string()));
     let categories: Vec<(String, String)> =
         t.codes.finding_categories.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
     let checklist = t

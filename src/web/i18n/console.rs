@@ -2,6 +2,10 @@
 //! `t.console.key`): Chinese today; another language is another `Console` value.
 
 use super::Labels;
+use crate::domain::actor::Role;
+use crate::domain::complaint::Outcome;
+use crate::domain::declaration::VersionStatus;
+use crate::domain::supervision::CampaignStatus;
 
 /// Every string of the console pages. `{}` marks where values go (see `Strings::fill`).
 pub struct Console {
@@ -770,21 +774,10 @@ pub const ZH: Console = Console {
     ],
     division_levels: &["省级", "地级", "县级"],
     industry_levels: &["门类", "大类", "中类", "小类"],
-    roles: &[
-        ("org_admin", "单位管理员"),
-        ("org_member", "单位成员"),
-        ("regulator", "监管人员"),
-        ("sysadmin", "系统管理员"),
-    ],
-    decl_statuses: &[
-        ("draft", "草稿"),
-        ("public", "现行有效"),
-        ("superseded", "已被新版本取代"),
-        ("withdrawn", "已撤回"),
-        ("abolished", "已废止"),
-    ],
-    campaign_statuses: &[("planned", "待抽取"), ("drawn", "检查中"), ("closed", "已结束")],
-    outcomes: &[("substantiated", "属实"), ("partially_substantiated", "部分属实"), ("unsubstantiated", "不属实")],
+    roles: Role::LABELS,
+    decl_statuses: VersionStatus::LABELS,
+    campaign_statuses: CampaignStatus::LABELS,
+    outcomes: Outcome::LABELS,
     complaint_views: &[
         ("open", "办理中"),
         ("received", "待受理"),

@@ -7,6 +7,12 @@ pub mod console;
 
 use std::fmt::Display;
 
+use crate::domain::complaint::{Category, Event, Status as ComplaintStatus};
+use crate::domain::declaration::{Comparator, Kind, Status as DeclarationStatus, VersionStatus};
+use crate::domain::organization::OrgKind;
+use crate::domain::standard_number::StandardType;
+use crate::domain::supervision::{FindingCategory, FlagCode, Grade, InspectionStatus, FindingCode};
+
 /// A table of code -> words.
 pub type Labels = &'static [(&'static str, &'static str)];
 
@@ -429,6 +435,8 @@ pub struct Codes {
     pub complaint_statuses: Labels,
     pub complaint_events: Labels,
     pub grades: Labels,
+    /// An inspection without a result yet.
+    pub grade_pending: &'static str,
     pub inspection_statuses: Labels,
     pub findings: Labels,
     pub finding_categories: Labels,
@@ -446,6 +454,11 @@ impl Strings {
     /// The words for a code with a `'static` lifetime; the empty marker when the table has none.
     pub fn codes_label(&self, table: Labels, code: &str) -> &'static str {
         table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or(self.site.empty_value)
+    }
+
+    /// The words for an inspection's grade, or "no result yet".
+    pub fn grade(&self, grade: Option<&str>) -> &'static str {
+        grade.map_or(self.codes.grade_pending, |g| self.codes_label(self.codes.grades, g))
     }
 
     /// Fills the `{}` placeholders of a pattern in order.
@@ -648,9 +661,9 @@ pub static ZH: Strings = Strings {
         group_code: "团体代号",
         registered_at: "注册时间",
         counts: "声明情况",
-        count_public: "现行有效",
-        count_withdrawn: "已撤销",
-        count_abolished: "已废止",
+        count_public: DeclarationStatus::Public.label(),
+        count_withdrawn: DeclarationStatus::Withdrawn.label(),
+        count_abolished: DeclarationStatus::Abolished.label(),
         count_flagged: "有监管标记",
         declarations: "公开的声明",
         declarations_empty: "该主体暂无公开的声明。",
@@ -799,7 +812,7 @@ pub static ZH: Strings = Strings {
     },
     open_data: OpenData {
         title: "开放数据",
-        lead: "本平台公开的声明信息可以免费下载、再利用。数据实时生成，包含全部已公开的声明（含已撤销、已废止的）。",
+        lead: "本平台公开的声明信息可以免费下载、再利用。数据实时生成，包含全部已公开的声明（含已撤回、已废止的）。",
         datasets: "可下载的数据",
         dataset_declarations: "自我声明公开信息",
         dataset_declarations_text: "每条声明的现行版本：声明主体、标准编号和名称、标准类别、产品、指标、状态、监管标记和发布时间。",
@@ -852,36 +865,11 @@ pub static ZH: Strings = Strings {
         go_back: "返回上一页",
     },
     codes: Codes {
-        kinds: &[("product", "产品标准声明"), ("service", "服务标准声明"), ("group", "团体标准公开")],
-        standard_types: &[
-            ("national_mandatory", "强制性国家标准"),
-            ("national_recommended", "推荐性国家标准"),
-            ("national_guidance", "国家标准化指导性技术文件"),
-            ("industry", "行业标准"),
-            ("local", "地方标准"),
-            ("group", "团体标准"),
-            ("enterprise", "企业标准"),
-        ],
-        statuses: &[
-            ("draft", "草稿"),
-            ("public", "现行有效"),
-            ("superseded", "已被新版本替代"),
-            ("withdrawn", "已撤销"),
-            ("abolished", "已废止"),
-        ],
-        flags: &[
-            ("under_check", "检查中"),
-            ("rectification_ordered", "责令整改"),
-            ("overdue", "整改超期"),
-            ("abolished_by_authority", "监管废止"),
-        ],
-        categories: &[
-            ("false_indicator", "指标虚假"),
-            ("not_executed", "未按声明的标准生产或提供服务"),
-            ("info_missing", "应公开的信息未公开"),
-            ("numbering", "标准编号不规范"),
-            ("other", "其他问题"),
-        ],
+        kinds: Kind::LABELS,
+        standard_types: StandardType::LABELS,
+        statuses: VersionStatus::LABELS,
+        flags: FlagCode::LABELS,
+        categories: Category::LABELS,
         category_hints: &[
             ("false_indicator", "产品实际达不到声明的指标。"),
             ("not_executed", "产品或服务与声明执行的标准不一致。"),
@@ -889,45 +877,14 @@ pub static ZH: Strings = Strings {
             ("numbering", "标准编号格式错误，或引用了已废止的标准。"),
             ("other", "以上都不是。"),
         ],
-        complaint_statuses: &[
-            ("received", "已收到，等待受理"),
-            ("accepted", "已受理"),
-            ("rejected", "不予受理"),
-            ("assigned", "办理中"),
-            ("concluded", "已办结"),
-        ],
-        complaint_events: &[
-            ("received", "收到投诉举报"),
-            ("accepted", "决定受理"),
-            ("rejected", "决定不予受理"),
-            ("assigned", "交由承办人员办理"),
-            ("extended", "延长办理期限"),
-            ("concluded", "办结"),
-        ],
-        grades: &[
-            ("compliant", "符合"),
-            ("compliant_with_defects", "符合但存在瑕疵"),
-            ("non_compliant", "不符合"),
-            ("pending", "尚未出结论"),
-        ],
-        inspection_statuses: &[
-            ("assigned", "检查中"),
-            ("compliant", "检查完成，无需整改"),
-            ("rectification_ordered", "整改中"),
-            ("responded", "已提交整改报告"),
-            ("rectified", "已整改"),
-            ("not_rectified", "未整改到位"),
-        ],
-        findings: &[
-            ("below_mandatory", "指标低于强制性国家标准"),
-            ("indicators_not_public", "未公开功能指标和性能指标"),
-            ("numbering_invalid", "标准编号不规范"),
-            ("cites_abolished_standard", "引用已废止的标准"),
-            ("drafting_nonconformant", "标准编写不符合要求"),
-            ("info_inconsistent", "公开信息与实际不一致"),
-        ],
-        finding_categories: &[("legality", "合法性问题"), ("normativity", "规范性问题")],
-        comparators: &[(">=", "不小于"), ("<=", "不大于"), ("=", "等于"), ("range", "范围")],
+        complaint_statuses: ComplaintStatus::LABELS,
+        complaint_events: Event::LABELS,
+        grades: Grade::LABELS,
+        grade_pending: "尚未出结论",
+        inspection_statuses: InspectionStatus::LABELS,
+        findings: FindingCode::LABELS,
+        finding_categories: FindingCategory::LABELS,
+        comparators: Comparator::LABELS,
         diff_fields: &[
             ("standard_number", "标准编号"),
             ("standard_title", "标准名称"),
@@ -952,10 +909,10 @@ pub static ZH: Strings = Strings {
             ("test_method", "检验方法"),
             ("safety_health_env", "涉及安全、健康、环保"),
         ],
-        org_kinds: &[("enterprise", "企业"), ("social_organization", "社会团体")],
+        org_kinds: OrgKind::LABELS,
     },
     console: &console::ZH,
-    flag_meaning: crate::services::flags::meaning_zh,
+    flag_meaning: |code| FlagCode::parse(code).map_or("监管标记", FlagCode::meaning),
 };
 
 #[cfg(test)]

@@ -152,8 +152,8 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         .flags
         .iter()
         .map(|f| FlagRow {
-            name: label(t.codes.flags, &f.code),
-            meaning: (t.flag_meaning)(&f.code),
+            name: f.code.label(),
+            meaning: f.code.meaning(),
             note: f.note.clone().filter(|n| !n.trim().is_empty()),
             raised: format::date(f.raised_at),
         })
@@ -163,7 +163,7 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         .iter()
         .map(|v| VersionRow {
             version: v.version,
-            status: label(t.codes.statuses, &v.status),
+            status: v.status.label(),
             number: v.standard_number.clone(),
             published: format::opt_date(v.published_at),
             ended: format::opt_date(v.ended_at),
@@ -184,9 +184,9 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         t,
         chrome: Chrome::new(t, format!("{} {}", d.standard.number, d.standard.title), "search"),
         id,
-        kind: label(t.codes.kinds, &d.kind),
-        standard_type: label(t.codes.standard_types, &d.standard.kind),
-        status: label(t.codes.statuses, &d.status),
+        kind: d.kind.label(),
+        standard_type: d.standard.kind.label(),
+        status: d.status.label(),
         division: names
             .division(&d.organization.division_code)
             .map(|n| format!("{n}（{}）", d.organization.division_code))

@@ -75,9 +75,9 @@ pub async fn organization(req: HttpRequest, state: web::Data<AppState>, ws: web:
             href: format!("/declarations/{}", d.id),
             number: d.standard.number.clone(),
             title: d.standard.title.clone(),
-            kind: t.codes_label(t.codes.kinds, &d.kind),
-            status: t.codes_label(t.codes.statuses, &d.status),
-            status_code: d.status.clone(),
+            kind: d.kind.label(),
+            status: d.status.label(),
+            status_code: d.status.to_string(),
             flagged: d.flagged,
             published: format::opt_date(d.published_at),
         })
