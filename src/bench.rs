@@ -782,7 +782,10 @@ pub async fn run(settings: &Settings, opts: &BenchOptions) -> anyhow::Result<Rep
             use crate::db::schema::declarations::dsl;
             let mut conn = st.pool.get()?;
             let all: i64 = dsl::declarations.count().get_result(&mut conn)?;
-            let public: i64 = dsl::declarations.filter(dsl::status.eq("public")).count().get_result(&mut conn)?;
+            let public: i64 = dsl::declarations
+                .filter(dsl::status.eq(crate::domain::declaration::Status::Public))
+                .count()
+                .get_result(&mut conn)?;
             Ok((all, public))
         }
     })

@@ -105,14 +105,21 @@ pub async fn create_user(
     role: &str,
     jurisdiction: Option<&str>,
 ) -> anyhow::Result<()> {
-    let input = crate::services::accounts::check_staff(email, password, name, role, jurisdiction).map_err(describe)?;
+    let input =
+        crate::services::accounts::staff::check_staff(email, password, name, role, jurisdiction).map_err(describe)?;
     let s = settings.clone();
     let user = blocking(move || {
         let hash = crate::crypto::password::hash(&input.password)?;
         let mut conn = connect(&s)?;
         let now = chrono::Utc::now();
         conn.transaction(|conn| {
-            crate::services::accounts::create_staff(conn, now, &crate::audit::AuditActor::system(), &input, &hash)
+            crate::services::accounts::staff::create_staff(
+                conn,
+                now,
+                &crate::audit::AuditActor::system(),
+                &input,
+                &hash,
+            )
         })
         .map_err(describe)
     })

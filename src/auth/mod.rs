@@ -1,47 +1,18 @@
 //! Who is calling: the actor behind a bearer token (an access JWT or an API token), and typed
 //! extractors so every handler's signature says who may call it.
 
-pub mod login;
-
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::crypto::secrets;
+use crate::db;
+use crate::domain::actor::{Actor, Role};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::services::accounts::access;
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use uuid::Uuid;
-
-use crate::crypto::secrets;
-use crate::db::{
-    self,
-    schema::{api_tokens, users},
-};
-use crate::domain::actor::{Actor, Role};
-use crate::error::{ApiError, ApiResult, Code};
-use crate::state::AppState;
-
-#[derive(Queryable)]
-struct TokenRow {
-    id: Uuid,
-    organization_id: Uuid,
-    created_by: Uuid,
-    expires_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-    /// The creator: still active, still of this organization, still an organization role?
-    creator_active: bool,
-    creator_org: Option<Uuid>,
-    creator_role: String,
-}
-
-/// role, active, organization, jurisdiction, token version
-type UserCheck = (String, bool, Option<Uuid>, Option<String>, i32);
-
-fn invalid_token(message: &'static str) -> ApiError {
-    ApiError::new(Code::InvalidToken, message)
-}
 
 /// Resolves the bearer token, if any. A present but invalid token is a 401, never anonymous.
 pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
@@ -52,90 +23,31 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
-    let value = value.to_str().map_err(|_| invalid_token("Authorization 头无效"))?;
+    let value = value.to_str().map_err(|_| access::invalid_token("Authorization 头无效"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| invalid_token("Authorization 头应为 Bearer <令牌>"))?
+        .ok_or_else(|| access::invalid_token("Authorization 头应为 Bearer <令牌>"))?
         .to_string();
     let now = state.clock.now();
 
     if token.starts_with(secrets::API_TOKEN_PREFIX) {
-        let hash = secrets::sha256_hex(&token);
-        let actor = db::run(&state.pool, move |conn| {
-            let row: Option<TokenRow> = api_tokens::table
-                .inner_join(users::table)
-                .filter(api_tokens::token_hash.eq(&hash))
-                .select((
-                    api_tokens::id,
-                    api_tokens::organization_id,
-                    api_tokens::created_by,
-                    api_tokens::expires_at,
-                    api_tokens::revoked_at,
-                    api_tokens::last_used_at,
-                    users::active,
-                    users::organization_id,
-                    users::role,
-                ))
-                .first(conn)
-                .optional()?;
-            let row = row.ok_or_else(|| invalid_token("API 令牌无效"))?;
-            if row.revoked_at.is_some() {
-                return Err(invalid_token("API 令牌已撤销"));
-            }
-            let creator_member = row.creator_active
-                && row.creator_org == Some(row.organization_id)
-                && Role::parse(&row.creator_role).is_some_and(Role::is_org);
-            if !creator_member {
-                return Err(invalid_token("API 令牌已失效：创建它的成员已不在本单位"));
-            }
-            if row.expires_at.is_some_and(|e| e <= now) {
-                return Err(invalid_token("API 令牌已过期"));
-            }
-            if row.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
-                diesel::update(api_tokens::table.find(row.id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
-            }
-            Ok(Actor {
-                user_id: row.created_by,
-                role: Role::OrgMember,
-                organization_id: Some(row.organization_id),
-                jurisdiction: None,
-                api_token_id: Some(row.id),
-            })
-        })
-        .await?;
+        let actor = db::run(&state.pool, move |conn| access::by_api_token(conn, now, &token)).await?;
         return Ok(Some(actor));
     }
 
     let claims = state.jwt.verify(&token).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         match e.kind() {
-            ErrorKind::ExpiredSignature => invalid_token("访问令牌已过期，请刷新"),
-            _ => invalid_token("访问令牌无效"),
+            ErrorKind::ExpiredSignature => access::invalid_token("访问令牌已过期，请刷新"),
+            _ => access::invalid_token("访问令牌无效"),
         }
     })?;
-    let role = Role::parse(&claims.role).ok_or_else(|| invalid_token("访问令牌无效"))?;
-    let user_id = claims.sub;
-    let version = claims.ver;
-    let actor = db::run(&state.pool, move |conn| {
-        let row: Option<UserCheck> = users::table
-            .find(user_id)
-            .select((users::role, users::active, users::organization_id, users::jurisdiction, users::token_version))
-            .first(conn)
-            .optional()?;
-        match row {
-            Some((_, true, _, _, current)) if current != version => {
-                Err(invalid_token("访问令牌已失效（已退出登录、修改密码或被移除），请重新登录"))
-            }
-            Some((db_role, true, org, jurisdiction, _)) if db_role == role.as_str() => {
-                Ok(Actor { user_id, role, organization_id: org, jurisdiction, api_token_id: None })
-            }
-            _ => Err(invalid_token("账号已停用或权限已变更，请重新登录")),
-        }
-    })
-    .await?;
+    let role = Role::parse(&claims.role).ok_or_else(|| access::invalid_token("访问令牌无效"))?;
+    let (user_id, version) = (claims.sub, claims.ver);
+    let actor = db::run(&state.pool, move |conn| access::by_access_token(conn, user_id, role, version)).await?;
     Ok(Some(actor))
 }
 

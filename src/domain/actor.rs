@@ -4,8 +4,8 @@
 
 use uuid::Uuid;
 
-use super::codes;
 use super::coded::coded;
+use super::codes;
 
 coded! {
     /// What a signed-in person may do.

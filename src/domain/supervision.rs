@@ -14,6 +14,12 @@ coded! {
 }
 
 impl FlagCode {
+    /// Flags a regulator raises by hand (on a declaration, or with a complaint's conclusion); the
+    /// others belong to the overdue job and to abolition.
+    pub const fn is_ad_hoc(self) -> bool {
+        matches!(self, FlagCode::UnderCheck | FlagCode::RectificationOrdered)
+    }
+
     /// What the flag means, in plain words (the public pages).
     pub const fn meaning(self) -> &'static str {
         match self {

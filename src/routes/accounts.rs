@@ -6,13 +6,15 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::AuditActor;
-use crate::auth::login as sign_in;
 use crate::auth::{AnyUser, OrgAdmin, Sysadmin, client_ip};
 use crate::db;
+use crate::domain::organization::OrgKind;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::Json;
+use crate::services::accounts::sign_in;
 use crate::services::accounts::{
-    self, OrganizationView, PublicOrganization, RegistrationRaw, Rotation, TokenView, UserView,
+    self, OrganizationView, UserView, api_tokens::TokenView, profile::PublicOrganization, refresh_tokens::Rotation,
+    registration::RegistrationRaw,
 };
 use crate::state::AppState;
 
@@ -68,7 +70,7 @@ pub struct RegisterResponse {
 #[post("/auth/register")]
 pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let reg = accounts::check_registration(&RegistrationRaw {
+    let reg = accounts::registration::check_registration(&RegistrationRaw {
         uscc: &b.organization.uscc,
         name: &b.organization.name,
         kind: &b.organization.kind,
@@ -84,7 +86,7 @@ pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -
     let hash = hash_password(reg.password.clone()).await?;
     let now = state.clock.now();
     let (organization, user) =
-        db::transaction(&state.pool, move |conn| accounts::register(conn, now, &reg, &hash)).await?;
+        db::transaction(&state.pool, move |conn| accounts::registration::register(conn, now, &reg, &hash)).await?;
     Ok(HttpResponse::Created().json(RegisterResponse { organization, user }))
 }
 
@@ -136,13 +138,14 @@ pub async fn login(
 ) -> ApiResult<web::Json<TokenResponse>> {
     let ip = client_ip(&req);
     let LoginRequest { email, password } = body.0;
-    let user = sign_in::check_credentials(&state, &email, password, &ip).await?;
+    let user = sign_in::check_credentials(&state.pool, state.clock.now(), &email, password, &ip).await?;
     let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
     let now = state.clock.now();
     let user_id = user.id;
-    let rt =
-        db::transaction(&state.pool, move |conn| Ok(accounts::issue_refresh_token(conn, now, ttl, user_id, None)?))
-            .await?;
+    let rt = db::transaction(&state.pool, move |conn| {
+        Ok(accounts::refresh_tokens::issue_refresh_token(conn, now, ttl, user_id, None)?)
+    })
+    .await?;
     Ok(web::Json(token_response(&state, user, rt)?))
 }
 
@@ -160,8 +163,10 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
     let secret = body.0.refresh_token;
     let now = state.clock.now();
     let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
-    let rotation =
-        db::transaction(&state.pool, move |conn| accounts::rotate_refresh_token(conn, now, ttl, &secret)).await?;
+    let rotation = db::transaction(&state.pool, move |conn| {
+        accounts::refresh_tokens::rotate_refresh_token(conn, now, ttl, &secret)
+    })
+    .await?;
     match rotation {
         Rotation::Rotated { user, refresh_token } => Ok(web::Json(token_response(&state, user, refresh_token)?)),
         Rotation::ReuseDetected => {
@@ -178,7 +183,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
 pub async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<HttpResponse> {
     let secret = body.0.refresh_token;
     let now = state.clock.now();
-    db::transaction(&state.pool, move |conn| Ok(accounts::logout(conn, now, &secret)?)).await?;
+    db::transaction(&state.pool, move |conn| Ok(accounts::refresh_tokens::logout(conn, now, &secret)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -187,7 +192,7 @@ pub struct MeOrganization {
     pub id: Uuid,
     pub uscc: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub division_code: String,
     pub group_code: Option<String>,
 }
@@ -248,11 +253,12 @@ pub struct UserResponse {
 #[utoipa::path(tag = "accounts", request_body = NewMember, responses((status = 201, body = UserResponse), (status = 403), (status = 409), (status = 422)))]
 #[post("/organizations/me/members")]
 pub async fn add_member(state: web::Data<AppState>, actor: OrgAdmin, body: Json<NewMember>) -> ApiResult<HttpResponse> {
-    let input = accounts::check_member(&body.email, &body.password, &body.name, &body.role)?;
+    let input = accounts::members::check_member(&body.email, &body.password, &body.name, &body.role)?;
     let hash = hash_password(input.password.clone()).await?;
     let now = state.clock.now();
     let a = actor.0;
-    let user = db::transaction(&state.pool, move |conn| accounts::add_member(conn, now, &a, &input, &hash)).await?;
+    let user =
+        db::transaction(&state.pool, move |conn| accounts::members::add_member(conn, now, &a, &input, &hash)).await?;
     Ok(HttpResponse::Created().json(UserResponse { user }))
 }
 
@@ -266,7 +272,7 @@ pub struct MemberList {
 #[get("/organizations/me/members")]
 pub async fn list_members(state: web::Data<AppState>, actor: OrgAdmin) -> ApiResult<web::Json<MemberList>> {
     let org = actor.org_id()?;
-    let items = db::run(&state.pool, move |conn| Ok(accounts::list_members(conn, org)?)).await?;
+    let items = db::run(&state.pool, move |conn| Ok(accounts::members::list_members(conn, org)?)).await?;
     Ok(web::Json(MemberList { items }))
 }
 
@@ -281,7 +287,7 @@ pub async fn remove_member(
     let user_id = path.into_inner();
     let now = state.clock.now();
     let a = actor.0;
-    db::transaction(&state.pool, move |conn| accounts::remove_member(conn, now, &a, user_id)).await?;
+    db::transaction(&state.pool, move |conn| accounts::members::remove_member(conn, now, &a, user_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -313,8 +319,10 @@ pub async fn create_token(
     let now = state.clock.now();
     let a = actor.0;
     let NewToken { name, expires_in_days } = body.0;
-    let (view, token) =
-        db::transaction(&state.pool, move |conn| accounts::create_token(conn, now, &a, &name, expires_in_days)).await?;
+    let (view, token) = db::transaction(&state.pool, move |conn| {
+        accounts::api_tokens::create_token(conn, now, &a, &name, expires_in_days)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(CreatedToken { id: view.id, name: view.name, token, expires_at: view.expires_at }))
 }
 
@@ -328,7 +336,7 @@ pub struct TokenList {
 #[get("/tokens")]
 pub async fn list_tokens(state: web::Data<AppState>, actor: OrgAdmin) -> ApiResult<web::Json<TokenList>> {
     let org = actor.org_id()?;
-    let items = db::run(&state.pool, move |conn| Ok(accounts::list_tokens(conn, org)?)).await?;
+    let items = db::run(&state.pool, move |conn| Ok(accounts::api_tokens::list_tokens(conn, org)?)).await?;
     Ok(web::Json(TokenList { items }))
 }
 
@@ -343,7 +351,7 @@ pub async fn revoke_token(
     let id = path.into_inner();
     let now = state.clock.now();
     let a = actor.0;
-    db::transaction(&state.pool, move |conn| accounts::revoke_token(conn, now, &a, id)).await?;
+    db::transaction(&state.pool, move |conn| accounts::api_tokens::revoke_token(conn, now, &a, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -367,12 +375,18 @@ pub async fn create_staff(
     actor: Sysadmin,
     body: Json<NewStaff>,
 ) -> ApiResult<HttpResponse> {
-    let input =
-        accounts::check_staff(&body.email, &body.password, &body.name, &body.role, body.jurisdiction.as_deref())?;
+    let input = accounts::staff::check_staff(
+        &body.email,
+        &body.password,
+        &body.name,
+        &body.role,
+        body.jurisdiction.as_deref(),
+    )?;
     let hash = hash_password(input.password.clone()).await?;
     let now = state.clock.now();
     let by = AuditActor::of(&actor);
-    let user = db::transaction(&state.pool, move |conn| accounts::create_staff(conn, now, &by, &input, &hash)).await?;
+    let user =
+        db::transaction(&state.pool, move |conn| accounts::staff::create_staff(conn, now, &by, &input, &hash)).await?;
     Ok(HttpResponse::Created().json(UserResponse { user }))
 }
 
@@ -384,6 +398,6 @@ pub async fn get_organization(
     path: web::Path<String>,
 ) -> ApiResult<web::Json<PublicOrganization>> {
     let uscc = crate::domain::uscc::Uscc::parse(&path.into_inner()).map_err(|_| ApiError::not_found("组织"))?;
-    let org = db::run(&state.pool, move |conn| accounts::public_organization(conn, uscc.as_str())).await?;
+    let org = db::run(&state.pool, move |conn| accounts::profile::public_organization(conn, uscc.as_str())).await?;
     Ok(web::Json(org))
 }

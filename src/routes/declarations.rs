@@ -314,10 +314,9 @@ pub async fn list_organization_declarations(
     let q = q.0;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let status = status_filter(q.status, false)?;
-    let list = db::run(&state.pool, move |conn| {
-        decls::list_public_for_uscc(conn, uscc.as_str(), status, page, per_page)
-    })
-    .await?;
+    let list =
+        db::run(&state.pool, move |conn| decls::list_public_for_uscc(conn, uscc.as_str(), status, page, per_page))
+            .await?;
     Ok(web::Json(list))
 }
 
@@ -333,9 +332,8 @@ pub async fn list_my_declarations(
     let (page, per_page) = paging(q.page, q.per_page)?;
     let status = status_filter(q.status, true)?;
     let org = actor.org_id()?;
-    let list = db::run(&state.pool, move |conn| {
-        Ok(decls::list_for_organization(conn, org, false, status, page, per_page)?)
-    })
-    .await?;
+    let list =
+        db::run(&state.pool, move |conn| Ok(decls::list_for_organization(conn, org, false, status, page, per_page)?))
+            .await?;
     Ok(web::Json(list))
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::{AnyUser, MaybeActor, OrgMember, Regulator, RegulatorOrAdmin};
 use crate::db;
+use crate::domain::supervision::{CampaignStatus, InspectionStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::services::supervision::campaigns::{
@@ -51,13 +52,14 @@ pub async fn list_campaigns(
     actor: RegulatorOrAdmin,
     q: Query<CampaignListQuery>,
 ) -> ApiResult<web::Json<CampaignList>> {
-    let status = match q.0.status.as_deref() {
-        None | Some("") => None,
-        Some(s @ ("planned" | "drawn" | "closed")) => Some(s.to_string()),
-        Some(_) => return Err(ApiError::bad_param("status", "应为 planned、drawn 或 closed")),
+    let status = match q.0.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            CampaignStatus::parse(s).ok_or_else(|| ApiError::bad_param("status", "应为 planned、drawn 或 closed"))?,
+        ),
     };
     let a = actor.0;
-    let items = db::run(&state.pool, move |conn| campaigns::list(conn, &a, status.as_deref())).await?;
+    let items = db::run(&state.pool, move |conn| campaigns::list(conn, &a, status)).await?;
     Ok(web::Json(CampaignList { items }))
 }
 
@@ -147,15 +149,14 @@ pub async fn list_inspections(
         Some("me") => true,
         Some(_) => return Err(ApiError::bad_param("assignee", "只支持 assignee=me")),
     };
-    const STATUSES: [&str; 6] =
-        ["assigned", "compliant", "rectification_ordered", "responded", "rectified", "not_rectified"];
-    if let Some(s) = &q.status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::bad_param("status", format!("应为 {}", STATUSES.join("、"))));
-    }
-    let f =
-        ListFilter { assignee_me, status: q.status, overdue: q.overdue.unwrap_or(false), campaign_id: q.campaign_id };
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(InspectionStatus::parse(s).ok_or_else(|| {
+            let all: Vec<&str> = InspectionStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::bad_param("status", format!("应为 {}", all.join("、")))
+        })?),
+    };
+    let f = ListFilter { assignee_me, status, overdue: q.overdue.unwrap_or(false), campaign_id: q.campaign_id };
     let today = state.clock.today();
     let a = actor.0;
     let items = db::run(&state.pool, move |conn| inspections::list(conn, &a, &f, today)).await?;

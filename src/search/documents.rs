@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::db::schema::{declaration_versions, declarations, flags, organizations};
 use crate::domain::codes::{division_prefixes, industry_prefixes};
-use crate::domain::standard_number::StandardNumber;
+use crate::domain::declaration::{Kind, Status};
+use crate::domain::standard_number::{StandardNumber, StandardType};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct DeclarationDoc {
@@ -19,9 +20,9 @@ pub struct DeclarationDoc {
     /// Loose forms people type: `GB17761`, `17761`, `GB 17761` ...
     pub number_forms: Vec<String>,
     pub standard_title: String,
-    pub standard_type: String,
-    pub kind: String,
-    pub status: String,
+    pub standard_type: StandardType,
+    pub kind: Kind,
+    pub status: Status,
     pub version: i32,
     pub organization_name: String,
     pub uscc: String,
@@ -46,12 +47,12 @@ pub struct DeclarationDoc {
 struct Row {
     id: Uuid,
     organization_id: Uuid,
-    kind: String,
-    status: String,
+    kind: Kind,
+    status: Status,
     version: i32,
     number: String,
     number_raw: String,
-    standard_type: String,
+    standard_type: StandardType,
     title: String,
     industry_code: Option<String>,
     products: serde_json::Value,

@@ -37,9 +37,9 @@ pub struct Hit {
     pub id: Uuid,
     pub standard_number: String,
     pub standard_title: String,
-    pub standard_type: String,
-    pub kind: String,
-    pub status: String,
+    pub standard_type: StandardType,
+    pub kind: Kind,
+    pub status: Status,
     pub version: i32,
     pub organization_name: String,
     pub uscc: String,
@@ -76,6 +76,8 @@ use crate::db::{
     self, PgPool,
     schema::{declarations, organizations},
 };
+use crate::domain::declaration::{Kind, Status};
+use crate::domain::standard_number::StandardType;
 use crate::error::{ApiError, ApiResult};
 
 const PRE: &str = "\u{E000}";
@@ -95,9 +97,9 @@ pub struct SearchItem {
     pub id: Uuid,
     pub standard_number: String,
     pub standard_title: String,
-    pub standard_type: String,
-    pub kind: String,
-    pub status: String,
+    pub standard_type: StandardType,
+    pub kind: Kind,
+    pub status: Status,
     pub version: i32,
     pub organization_name: String,
     pub uscc: String,
@@ -317,13 +319,13 @@ type Boxed<'a> = declarations::BoxedQuery<'a, diesel::pg::Pg>;
 fn filtered(req: &SearchRequest) -> Boxed<'static> {
     let mut q: Boxed<'static> = declarations::table.filter(declarations::current_version.is_not_null()).into_boxed();
     if !req.statuses.is_empty() {
-        q = q.filter(declarations::status.eq_any(req.statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        q = q.filter(declarations::status.eq_any(req.statuses.clone()));
     }
     if !req.kinds.is_empty() {
-        q = q.filter(declarations::kind.eq_any(req.kinds.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        q = q.filter(declarations::kind.eq_any(req.kinds.clone()));
     }
     if !req.types.is_empty() {
-        q = q.filter(declarations::standard_type.eq_any(req.types.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        q = q.filter(declarations::standard_type.eq_any(req.types.clone()));
     }
     if let Some(d) = &req.division {
         q = q.filter(declarations::division_code.like(format!("{d}%")));

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::codes;
-use crate::domain::declaration::Kind;
+use crate::domain::declaration::{Kind, Status};
 use crate::domain::standard_number::{self, StandardNumber, StandardType};
 use crate::domain::uscc::Uscc;
 use crate::error::{ApiError, ApiResult};
@@ -67,11 +67,11 @@ pub struct SearchRequest {
     /// The text sent to the engine (normalized when it looks like a standard number).
     pub q: Option<String>,
     pub number_like: bool,
-    pub kinds: Vec<&'static str>,
-    pub types: Vec<&'static str>,
+    pub kinds: Vec<Kind>,
+    pub types: Vec<StandardType>,
     pub division: Option<String>,
     pub industry: Option<String>,
-    pub statuses: Vec<&'static str>,
+    pub statuses: Vec<Status>,
     pub flagged: Option<bool>,
     pub uscc: Option<String>,
     /// Unix milliseconds, inclusive lower and exclusive upper bound.
@@ -143,11 +143,11 @@ impl SearchRequest {
         }
         let number_like = q.as_deref().is_some_and(looks_like_number);
         let q = q.map(|q| if number_like { prepare_number_query(&q) } else { q });
-        let kinds = list("kind", p.kind.as_deref(), |v| Kind::parse(v).map(Kind::as_str), "product、service、group")?;
+        let kinds = list("kind", p.kind.as_deref(), Kind::parse, "product、service、group")?;
         let types = list(
             "standard_type",
             p.standard_type.as_deref(),
-            |v| StandardType::parse(v).map(StandardType::as_str),
+            StandardType::parse,
             "national_mandatory、national_recommended、national_guidance、industry、local、group、enterprise",
         )?;
         let division = match p.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -164,17 +164,12 @@ impl SearchRequest {
                 })?),
             };
         let statuses = match p.status.as_deref().map(str::trim) {
-            None | Some("") => vec!["public"],
+            None | Some("") => vec![Status::Public],
             Some("all") => Vec::new(),
             Some(s) => list(
                 "status",
                 Some(s),
-                |v| match v {
-                    "public" => Some("public"),
-                    "withdrawn" => Some("withdrawn"),
-                    "abolished" => Some("abolished"),
-                    _ => None,
-                },
+                |v| Status::parse(v).filter(|s| *s != Status::Draft),
                 "public、withdrawn、abolished、all",
             )?,
         };
@@ -250,9 +245,9 @@ impl SearchRequest {
                 .then(|| format!("{field} IN [{}]", values.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(", ")))
         }
         let mut parts: Vec<String> = Vec::new();
-        parts.extend(any_of("kind", &self.kinds));
-        parts.extend(any_of("standard_type", &self.types));
-        parts.extend(any_of("status", &self.statuses));
+        parts.extend(any_of("kind", &self.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()));
+        parts.extend(any_of("standard_type", &self.types.iter().map(|t| t.as_str()).collect::<Vec<_>>()));
+        parts.extend(any_of("status", &self.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
         if let Some(d) = &self.division {
             parts.push(format!("division_prefixes = {}", quoted(d)));
         }

@@ -18,7 +18,10 @@ use crate::db::schema::divisions;
 use crate::domain::actor::{Actor, Role};
 use crate::domain::declaration::Kind;
 use crate::domain::organization::OrgKind;
-use crate::services::accounts::{self, Registration, RegistrationRaw};
+use crate::services::accounts::{
+    self,
+    registration::{Registration, RegistrationRaw},
+};
 use crate::services::declarations::bulk::{NewItem, write_new};
 use crate::services::declarations::input::{self, DeclarationBody, Indicator, Product, References, StandardBody};
 use crate::services::declarations::lifecycle::{self, OrgInfo};
@@ -439,7 +442,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
                 password: DEMO_PASSWORD,
                 user_name: "演示管理员",
             };
-            let reg: Registration = accounts::check_registration(&raw)
+            let reg: Registration = accounts::registration::check_registration(&raw)
                 .map_err(|e| anyhow::anyhow!("demo organization {}: {}", o.info.name, e.message))?;
             regs.push((o.info.id, o.user_id, reg));
         }
@@ -476,7 +479,8 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
         let hash = hash.clone();
         let written: Vec<(Uuid, usize)> = blocking(state, move |conn| {
             conn.transaction::<_, anyhow::Error, _>(|conn| {
-                accounts::register_many(conn, at, &regs, &hash).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                accounts::registration::register_many(conn, at, &regs, &hash)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                 let all: Vec<&input::Content> = contents.iter().map(|(_, _, c)| c).collect();
                 let refs = References::load(conn, &all)?;
                 let mut items = Vec::new();

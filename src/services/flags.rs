@@ -14,16 +14,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 use crate::services::declarations::FlagView;
 
-pub const UNDER_CHECK: &str = FlagCode::UnderCheck.as_str();
-pub const RECTIFICATION_ORDERED: &str = FlagCode::RectificationOrdered.as_str();
-pub const OVERDUE: &str = FlagCode::Overdue.as_str();
-pub const ABOLISHED_BY_AUTHORITY: &str = FlagCode::AbolishedByAuthority.as_str();
-
-/// What a flag means, in plain words (public pages).
-pub fn meaning_zh(code: &str) -> &'static str {
-    FlagCode::parse(code).map_or("监管标记", FlagCode::meaning)
-}
-
 /// Where a flag comes from.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Source {
@@ -71,20 +61,15 @@ fn refresh_mark(conn: &mut PgConnection, now: DateTime<Utc>, decl: Uuid) -> Quer
 
 /// Raises a flag on a published declaration. An identical active flag (same code and source) is
 /// returned instead of a second one, so jobs may run twice.
-#[allow(clippy::too_many_arguments)]
 pub fn raise(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     by: &AuditActor,
     decl: Uuid,
-    code: &str,
+    code: FlagCode,
     note: Option<&str>,
     source: Source,
 ) -> ApiResult<FlagView> {
-    if FlagCode::parse(code).is_none() {
-        let all: Vec<&str> = FlagCode::ALL.iter().map(|c| c.as_str()).collect();
-        return Err(ApiError::field("code", format!("应为 {}", all.join("、"))));
-    }
     let (division, current): (String, Option<i32>) = declarations::table
         .find(decl)
         .select((declarations::division_code, declarations::current_version))
@@ -168,7 +153,7 @@ pub fn resolve_for_inspection(
     now: DateTime<Utc>,
     by: &AuditActor,
     inspection: Uuid,
-    codes: &[&str],
+    codes: &[FlagCode],
     resolution: &str,
 ) -> ApiResult<Vec<FlagView>> {
     let ids: Vec<Uuid> = flags::table
@@ -207,7 +192,8 @@ pub fn raise_by_regulator(
     note: Option<&str>,
 ) -> ApiResult<FlagView> {
     let mut c = crate::validate::Check::new();
-    if !matches!(code, UNDER_CHECK | RECTIFICATION_ORDERED) {
+    let code = FlagCode::parse(code).filter(|c| c.is_ad_hoc());
+    if code.is_none() {
         c.err("code", "临时标记只能是 under_check 或 rectification_ordered");
     }
     let note = c.opt_text("note", note, 500);
@@ -216,6 +202,7 @@ pub fn raise_by_regulator(
     if !actor.covers(&d.division_code) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
+    let code = code.ok_or_else(|| ApiError::field("code", "临时标记只能是 under_check 或 rectification_ordered"))?;
     raise(conn, now, &AuditActor::of(actor), decl, code, note.as_deref(), Source::default())
 }
 

@@ -44,7 +44,7 @@ pub struct SessionUser {
 }
 
 type Found = (Uuid, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, Uuid);
-type UserCols = (String, String, String, bool, Option<Uuid>, Option<String>);
+type UserCols = (String, String, Role, bool, Option<Uuid>, Option<String>);
 
 /// The user of a live session, extending its idle limit; `None` for an unknown, expired or revoked
 /// session or an inactive user.
@@ -74,7 +74,6 @@ pub fn resolve(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -> Que
         .first(conn)
         .optional()?;
     let Some((name, email, role, true, organization_id, jurisdiction)) = user else { return Ok(None) };
-    let Some(role) = Role::parse(&role) else { return Ok(None) };
     if now - last_seen >= TOUCH_EVERY {
         let expires_at = (now + IDLE).min(created + ABSOLUTE);
         diesel::update(web_sessions::table.find(id))

@@ -353,12 +353,18 @@ impl TestApp {
     pub async fn staff(&self, role: &str, jurisdiction: Option<&str>) -> Session {
         let n = &Uuid::new_v4().simple().to_string()[..8];
         let email = format!("{role}-{n}@samr.example.cn");
-        let input = stdreg::services::accounts::check_staff(&email, PASSWORD, "李监管", role, jurisdiction)
+        let input = stdreg::services::accounts::staff::check_staff(&email, PASSWORD, "李监管", role, jurisdiction)
             .expect("valid staff");
         let hash = stdreg::crypto::password::hash(PASSWORD).expect("hash");
         let now = self.state.clock.now();
         stdreg::db::transaction(&self.state.pool, move |conn| {
-            stdreg::services::accounts::create_staff(conn, now, &stdreg::audit::AuditActor::system(), &input, &hash)
+            stdreg::services::accounts::staff::create_staff(
+                conn,
+                now,
+                &stdreg::audit::AuditActor::system(),
+                &input,
+                &hash,
+            )
         })
         .await
         .expect("create staff");

@@ -21,11 +21,7 @@ pub fn recount(conn: &mut PgConnection, now: DateTime<Utc>, years: &[i32]) -> Qu
     let Some(first) = years.iter().min().and_then(|y| NaiveDate::from_ymd_opt(*y, 1, 1)) else { return Ok(0) };
     let cal = calendar::load(conn)?;
     let open: Vec<Open> = complaints::table
-        .filter(complaints::status.eq_any([
-            Status::Received.as_str(),
-            Status::Accepted.as_str(),
-            Status::Assigned.as_str(),
-        ]))
+        .filter(complaints::status.eq_any([Status::Received, Status::Accepted, Status::Assigned]))
         .filter(complaints::acceptance_due.ge(first).or(complaints::conclusion_due.ge(first)))
         .select((
             complaints::id,

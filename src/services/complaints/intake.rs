@@ -13,7 +13,8 @@ use crate::audit::{self, AuditActor, NewEvent};
 use crate::config::ComplaintKeys;
 use crate::crypto::secrets;
 use crate::db::schema::{complaint_updates, complaints, declarations, organizations};
-use crate::domain::complaint::{self, Category, Status};
+use crate::domain::complaint::{self, Category, Event, Status};
+use crate::domain::declaration::Status as DeclarationStatus;
 use crate::domain::{codes, standard_number, uscc::Uscc};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::services::calendar;
@@ -212,7 +213,7 @@ pub fn route(conn: &mut PgConnection, i: &Intake) -> ApiResult<Routing> {
             .filter(declarations::organization_id.eq(org_id))
             .filter(declarations::current_version.is_not_null())
             .filter(declarations::standard_number.eq(standard_number::normalize(raw)))
-            .order((declarations::status.eq("public").desc(), declarations::published_at.desc()))
+            .order((declarations::status.eq(DeclarationStatus::Public).desc(), declarations::published_at.desc()))
             .select(declarations::id)
             .first(conn)
             .optional()?,
@@ -259,7 +260,7 @@ pub fn file(
                 complaints::id.eq(id),
                 complaints::tracking_code.eq(&code),
                 complaints::access_key_hash.eq(secrets::sha256_hex(&access_key)),
-                complaints::category.eq(i.category.as_str()),
+                complaints::category.eq(i.category),
                 complaints::description.eq(&i.description),
                 complaints::target_declaration_id.eq(i.declaration_id),
                 complaints::target_uscc.eq(&i.uscc),
@@ -268,7 +269,7 @@ pub fn file(
                 complaints::organization_id.eq(routing.organization_id),
                 complaints::declaration_id.eq(routing.declaration_id),
                 complaints::division_code.eq(&routing.division_code),
-                complaints::status.eq(Status::Received.as_str()),
+                complaints::status.eq(Status::Received),
                 complaints::received_at.eq(now),
                 complaints::acceptance_due.eq(acceptance_due),
                 complaints::created_at.eq(now),
@@ -291,8 +292,8 @@ pub fn file(
         .values((
             complaint_updates::complaint_id.eq(id),
             complaint_updates::at.eq(now),
-            complaint_updates::event.eq("received"),
-            complaint_updates::status.eq(Status::Received.as_str()),
+            complaint_updates::event.eq(Event::Received),
+            complaint_updates::status.eq(Status::Received),
         ))
         .execute(conn)?;
     audit::append(
@@ -336,9 +337,8 @@ pub fn find_by_code(conn: &mut PgConnection, raw_code: &str, access_key: &str, l
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct TrackUpdate {
     pub at: DateTime<Utc>,
-    /// `received`, `accepted`, `rejected`, `assigned`, `extended`, `concluded`
-    pub event: String,
-    pub status: String,
+    pub event: Event,
+    pub status: Status,
     /// The reason of a rejection, or the reply of the conclusion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_reply: Option<String>,
@@ -347,7 +347,7 @@ pub struct TrackUpdate {
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct TrackView {
     pub tracking_code: String,
-    pub status: String,
+    pub status: Status,
     /// Last day for the regulator to decide acceptance (China date, working days on the holiday
     /// table).
     pub acceptance_due: NaiveDate,
@@ -361,7 +361,7 @@ pub fn track(conn: &mut PgConnection, code: &str, access_key: &str) -> ApiResult
     let c = find_by_code(conn, code, access_key, false)?;
     let updates = super::updates(conn, c.id)?
         .into_iter()
-        .filter(|u| u.event != "routed")
+        .filter(|u| u.event != Event::Routed)
         .map(|u| TrackUpdate { at: u.at, event: u.event, status: u.status, public_reply: u.public_reply })
         .collect();
     Ok(TrackView {

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::db::schema::{complaint_attachments, complaint_updates, complaints, flags, organizations};
 use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
-use crate::domain::complaint::{self, Status};
+use crate::domain::complaint::{self, Category, Event, Outcome, Status};
 use crate::error::{ApiError, ApiResult};
 use crate::services::calendar;
 use crate::services::declarations::{FlagView, OrganizationBrief};
@@ -31,7 +31,7 @@ pub struct ComplaintRow {
     pub id: Uuid,
     pub tracking_code: String,
     pub access_key_hash: String,
-    pub category: String,
+    pub category: Category,
     pub description: String,
     pub target_declaration_id: Option<Uuid>,
     pub target_uscc: Option<String>,
@@ -40,7 +40,7 @@ pub struct ComplaintRow {
     pub organization_id: Option<Uuid>,
     pub declaration_id: Option<Uuid>,
     pub division_code: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub received_at: DateTime<Utc>,
     pub acceptance_due: NaiveDate,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -53,7 +53,7 @@ pub struct ComplaintRow {
     pub extended_at: Option<DateTime<Utc>>,
     pub extension_reason: Option<String>,
     pub concluded_at: Option<DateTime<Utc>>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub public_reply: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,7 +61,7 @@ pub struct ComplaintRow {
 
 impl ComplaintRow {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Received)
+        self.status
     }
 
     pub fn overdue(&self, today: NaiveDate) -> bool {
@@ -121,10 +121,9 @@ pub struct AttachmentView {
 #[derive(Queryable, Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct UpdateView {
     pub at: DateTime<Utc>,
-    /// `received`, `routed`, `accepted`, `rejected`, `assigned`, `extended`, `concluded`
-    pub event: String,
+    pub event: Event,
     /// The status after this step.
-    pub status: String,
+    pub status: Status,
     /// What the complainant sees with this step.
     pub public_reply: Option<String>,
     /// Internal (never shown to the complainant).
@@ -137,8 +136,7 @@ pub struct UpdateView {
 pub struct ComplaintView {
     pub id: Uuid,
     pub tracking_code: String,
-    /// `false_indicator`, `not_executed`, `info_missing`, `numbering`, `other`
-    pub category: String,
+    pub category: Category,
     pub description: String,
     /// The target as the complainant gave it.
     pub target: TargetView,
@@ -147,8 +145,7 @@ pub struct ComplaintView {
     pub declaration_id: Option<Uuid>,
     /// The division it is routed to (null: the sysadmins' queue).
     pub division_code: Option<String>,
-    /// `received`, `accepted`, `rejected`, `assigned`, `concluded`
-    pub status: String,
+    pub status: Status,
     pub received_at: DateTime<Utc>,
     /// Last day to decide acceptance (China date, inclusive).
     pub acceptance_due: NaiveDate,
@@ -162,8 +159,7 @@ pub struct ComplaintView {
     pub assignee_id: Option<Uuid>,
     pub assigned_at: Option<DateTime<Utc>>,
     pub concluded_at: Option<DateTime<Utc>>,
-    /// `substantiated`, `partially_substantiated`, `unsubstantiated`
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub public_reply: Option<String>,
     /// The flag the conclusion raised on the declaration.
     pub flag: Option<FlagView>,
@@ -287,8 +283,8 @@ pub fn get_for(conn: &mut PgConnection, actor: &Actor, id: Uuid, today: NaiveDat
 pub struct ComplaintListItem {
     pub id: Uuid,
     pub tracking_code: String,
-    pub category: String,
-    pub status: String,
+    pub category: Category,
+    pub status: Status,
     pub division_code: Option<String>,
     pub organization_name: Option<String>,
     pub declaration_id: Option<Uuid>,
@@ -349,12 +345,9 @@ pub fn list_for(
         if let Some(a) = filter.assignee {
             q = q.filter(complaints::assignee_id.eq(a));
         }
-        let overdue =
-            complaints::status.eq(Status::Received.as_str()).and(complaints::acceptance_due.lt(today)).nullable().or(
-                complaints::status
-                    .eq_any([Status::Accepted.as_str(), Status::Assigned.as_str()])
-                    .and(complaints::conclusion_due.lt(today)),
-            );
+        let overdue = complaints::status.eq(Status::Received).and(complaints::acceptance_due.lt(today)).nullable().or(
+            complaints::status.eq_any([Status::Accepted, Status::Assigned]).and(complaints::conclusion_due.lt(today)),
+        );
         match filter.overdue {
             Some(true) => q.filter(overdue),
             Some(false) => q.filter(diesel::dsl::not(overdue)),

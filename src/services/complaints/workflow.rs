@@ -14,13 +14,14 @@ use crate::config::ComplaintKeys;
 use crate::db::schema::{complaint_updates, complaints, users};
 use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
-use crate::domain::complaint::{self, Action, Outcome, Status};
+use crate::domain::complaint::{self, Action, Event, Outcome, Status};
+use crate::domain::supervision::FlagCode;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{calendar, flags};
 
 /// One workflow step's update row and audit event.
 struct Step<'a> {
-    event: &'a str,
+    event: Event,
     status: Status,
     public_reply: Option<&'a str>,
     note: Option<&'a str>,
@@ -39,7 +40,7 @@ fn record(
             complaint_updates::complaint_id.eq(c.id),
             complaint_updates::at.eq(now),
             complaint_updates::event.eq(step.event),
-            complaint_updates::status.eq(step.status.as_str()),
+            complaint_updates::status.eq(step.status),
             complaint_updates::public_reply.eq(step.public_reply),
             complaint_updates::note.eq(step.note),
             complaint_updates::actor_id.eq(actor.user_id),
@@ -90,7 +91,7 @@ pub fn accept(
     calendar::warn_uncovered(&cal, today, due, "complaint conclusion");
     diesel::update(complaints::table.find(id))
         .set((
-            complaints::status.eq(Status::Accepted.as_str()),
+            complaints::status.eq(Status::Accepted),
             complaints::accepted_at.eq(now),
             complaints::accepted_on.eq(today),
             complaints::conclusion_due.eq(due),
@@ -104,7 +105,7 @@ pub fn accept(
         now,
         actor,
         &c,
-        Step { event: "accepted", status: Status::Accepted, public_reply: None, note, summary },
+        Step { event: Event::Accepted, status: Status::Accepted, public_reply: None, note, summary },
     )?;
     reread(conn, actor, id, today)
 }
@@ -123,14 +124,15 @@ pub fn reject(
     allowed(&c, Action::Reject)?;
     diesel::update(complaints::table.find(id))
         .set((
-            complaints::status.eq(Status::Rejected.as_str()),
+            complaints::status.eq(Status::Rejected),
             complaints::rejected_at.eq(now),
             complaints::rejection_reason.eq(reason),
             complaints::updated_at.eq(now),
         ))
         .execute(conn)?;
     let summary = serde_json::json!({"reason": reason, "late": today > c.acceptance_due});
-    let step = Step { event: "rejected", status: Status::Rejected, public_reply: Some(reason), note: None, summary };
+    let step =
+        Step { event: Event::Rejected, status: Status::Rejected, public_reply: Some(reason), note: None, summary };
     record(conn, now, actor, &c, step)?;
     reread(conn, actor, id, today)
 }
@@ -142,13 +144,13 @@ pub fn may_reassign(conn: &mut PgConnection, actor: &Actor, current: Uuid) -> Qu
     if actor.user_id == current {
         return Ok(true);
     }
-    let held: Option<(String, bool, Option<String>)> =
+    let held: Option<(Role, bool, Option<String>)> =
         users::table.find(current).select((users::role, users::active, users::jurisdiction)).first(conn).optional()?;
     Ok(match (held, actor.jurisdiction.as_deref()) {
-        (Some((role, true, Some(theirs))), Some(mine)) if role == Role::Regulator.as_str() => {
+        (Some((Role::Regulator, true, Some(theirs))), Some(mine)) => {
             codes::in_jurisdiction(mine, &theirs) && codes::division_prefix(mine) != codes::division_prefix(&theirs)
         }
-        (Some((role, true, Some(_))), _) if role == Role::Regulator.as_str() => false,
+        (Some((Role::Regulator, true, Some(_))), _) => false,
         _ => true,
     })
 }
@@ -177,15 +179,15 @@ pub fn assign(
         }
     }
     let division = c.division_code.clone().unwrap_or_default();
-    let who: Option<(String, bool, Option<String>)> =
+    let who: Option<(Role, bool, Option<String>)> =
         users::table.find(assignee).select((users::role, users::active, users::jurisdiction)).first(conn).optional()?;
-    let covers = matches!(&who, Some((role, true, Some(j))) if role == Role::Regulator.as_str() && codes::in_jurisdiction(j, &division));
+    let covers = matches!(&who, Some((Role::Regulator, true, Some(j))) if codes::in_jurisdiction(j, &division));
     if !covers {
         return Err(ApiError::field("assignee_id", "承办人须为辖区覆盖该投诉的在职监管人员"));
     }
     diesel::update(complaints::table.find(id))
         .set((
-            complaints::status.eq(Status::Assigned.as_str()),
+            complaints::status.eq(Status::Assigned),
             complaints::assignee_id.eq(assignee),
             complaints::assigned_at.eq(now),
             complaints::updated_at.eq(now),
@@ -197,7 +199,7 @@ pub fn assign(
         now,
         actor,
         &c,
-        Step { event: "assigned", status: Status::Assigned, public_reply: None, note: reason, summary },
+        Step { event: Event::Assigned, status: Status::Assigned, public_reply: None, note: reason, summary },
     )?;
     reread(conn, actor, id, today)
 }
@@ -232,14 +234,14 @@ pub fn extend(
         ))
         .execute(conn)?;
     let summary = serde_json::json!({"reason": reason, "previous_due": old_due, "conclusion_due": due});
-    let step = Step { event: "extended", status: c.status(), public_reply: None, note: Some(reason), summary };
+    let step = Step { event: Event::Extended, status: c.status(), public_reply: None, note: Some(reason), summary };
     record(conn, now, actor, &c, step)?;
     reread(conn, actor, id, today)
 }
 
 /// A flag to raise on the declaration when concluding.
 pub struct ConclusionFlag {
-    pub code: String,
+    pub code: FlagCode,
     pub note: Option<String>,
 }
 
@@ -274,15 +276,15 @@ pub fn conclude(
             let decl =
                 c.declaration_id.ok_or_else(|| ApiError::field("flag", "该投诉没有关联到已公开的声明，不能标记"))?;
             let source = flags::Source { complaint_id: Some(id), ..flags::Source::default() };
-            Some(flags::raise(conn, now, &AuditActor::of(actor), decl, &f.code, f.note.as_deref(), source)?)
+            Some(flags::raise(conn, now, &AuditActor::of(actor), decl, f.code, f.note.as_deref(), source)?)
         }
         None => None,
     };
     diesel::update(complaints::table.find(id))
         .set((
-            complaints::status.eq(Status::Concluded.as_str()),
+            complaints::status.eq(Status::Concluded),
             complaints::concluded_at.eq(now),
-            complaints::outcome.eq(outcome.as_str()),
+            complaints::outcome.eq(outcome),
             complaints::public_reply.eq(public_reply),
             complaints::updated_at.eq(now),
         ))
@@ -290,10 +292,15 @@ pub fn conclude(
     let late = c.conclusion_due.is_some_and(|d| today > d);
     let summary = serde_json::json!({
         "outcome": outcome.as_str(), "public_reply": public_reply, "late": late,
-        "flag_id": raised.as_ref().map(|f| f.id), "flag_code": raised.as_ref().map(|f| f.code.clone()),
+        "flag_id": raised.as_ref().map(|f| f.id), "flag_code": raised.as_ref().map(|f| f.code),
     });
-    let step =
-        Step { event: "concluded", status: Status::Concluded, public_reply: Some(public_reply), note: None, summary };
+    let step = Step {
+        event: Event::Concluded,
+        status: Status::Concluded,
+        public_reply: Some(public_reply),
+        note: None,
+        summary,
+    };
     record(conn, now, actor, &c, step)?;
     reread(conn, actor, id, today)
 }
@@ -328,7 +335,7 @@ pub fn route(
         now,
         actor,
         &routed,
-        Step { event: "routed", status: Status::Received, public_reply: None, note: None, summary },
+        Step { event: Event::Routed, status: Status::Received, public_reply: None, note: None, summary },
     )?;
     view(conn, routed, today, false)
 }
@@ -409,11 +416,13 @@ pub fn check_conclusion(
 ) -> ApiResult<Conclusion> {
     let mut c = crate::validate::Check::new();
     let public_reply = c.text("public_reply", public_reply, 2, 2000);
-    let flag = flag.map(|(code, note)| {
-        if !matches!(code.as_str(), flags::UNDER_CHECK | flags::RECTIFICATION_ORDERED) {
+    let flag = flag.and_then(|(code, note)| {
+        let code = FlagCode::parse(&code).filter(|c| c.is_ad_hoc());
+        if code.is_none() {
             c.err("flag.code", "投诉办结时的标记只能是 under_check 或 rectification_ordered");
         }
-        ConclusionFlag { note: c.opt_text("flag.note", note.as_deref(), 500), code }
+        let note = c.opt_text("flag.note", note.as_deref(), 500);
+        code.map(|code| ConclusionFlag { code, note })
     });
     c.finish()?;
     Ok(Conclusion { outcome, public_reply, flag })

@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::db::schema::{declaration_versions, declarations, flags, organizations};
 use crate::domain::actor::Actor;
 use crate::domain::declaration::{Kind, Status, VersionStatus, publicly_visible};
+use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::domain::standard_number::StandardType;
 use crate::domain::supervision::FlagCode;
-use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult};
 use input::{Indicator, Product, Warning};
 
@@ -251,7 +251,7 @@ pub fn view(
     let warnings: Vec<Warning> = serde_json::from_value(v.warnings).unwrap_or_default();
     Ok(DeclarationView {
         id: decl.id,
-        kind: decl.kind.clone(),
+        kind: decl.kind,
         status: v.status,
         version: v.version,
         public_version: decl.current_version,

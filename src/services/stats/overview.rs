@@ -10,7 +10,10 @@ use serde::Serialize;
 
 use super::{by_key, counters};
 use crate::db::schema::{divisions, industries};
+use crate::domain::coded::Coded;
+use crate::domain::declaration::{Kind, Status};
 use crate::domain::standard_number::StandardType;
+use crate::domain::supervision::{CampaignStatus, Grade, InspectionStatus};
 
 /// The public statistics.
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
@@ -124,8 +127,10 @@ pub struct MonthCount {
     pub count: i64,
 }
 
-const KINDS: [&str; 3] = ["product", "service", "group"];
-const STATUSES: [&str; 3] = ["public", "withdrawn", "abolished"];
+/// The statuses a published declaration can have (a draft is not counted).
+const PUBLISHED: [Status; 3] = [Status::Public, Status::Withdrawn, Status::Abolished];
+/// The key of inspections without a result in `by_grade`.
+const PENDING: &str = "pending";
 const DIMENSIONS: [&str; 6] = ["status", "first_month", "kind", "standard_type", "division", "industry_section"];
 
 /// Every section of the overview.
@@ -140,25 +145,24 @@ pub fn overview(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Over
 }
 
 /// A map holding every known key (zero when absent) plus any other key the counters have.
-fn with_known_keys(counts: HashMap<String, i64>, known: &[&str]) -> BTreeMap<String, i64> {
-    let mut out: BTreeMap<String, i64> = known.iter().map(|k| (k.to_string(), 0)).collect();
+fn with_known_keys<T: Coded>(counts: HashMap<String, i64>, known: &[T]) -> BTreeMap<String, i64> {
+    let mut out: BTreeMap<String, i64> = known.iter().map(|k| (k.code().to_string(), 0)).collect();
     out.extend(counts);
     out
 }
 
 pub fn declaration_stats(conn: &mut PgConnection) -> QueryResult<DeclarationStats> {
     let all = counters(conn, &DIMENSIONS)?;
-    let by_status = with_known_keys(by_key(&all, "status"), &STATUSES);
-    let types: Vec<&str> = StandardType::ALL.iter().map(|t| t.as_str()).collect();
+    let by_status = with_known_keys(by_key(&all, "status"), &PUBLISHED);
     let mut by_month: Vec<MonthCount> =
         by_key(&all, "first_month").into_iter().map(|(month, count)| MonthCount { month, count }).collect();
     by_month.sort_by(|a, b| a.month.cmp(&b.month));
     Ok(DeclarationStats {
-        in_force: by_status.get("public").copied().unwrap_or(0),
+        in_force: by_status.get(Status::Public.as_str()).copied().unwrap_or(0),
         published: by_status.values().sum(),
         by_status,
-        by_kind: with_known_keys(by_key(&all, "kind"), &KINDS),
-        by_standard_type: with_known_keys(by_key(&all, "standard_type"), &types),
+        by_kind: with_known_keys(by_key(&all, "kind"), Kind::ALL),
+        by_standard_type: with_known_keys(by_key(&all, "standard_type"), StandardType::ALL),
         by_division: division_rollup(conn, &by_key(&all, "division"))?,
         by_industry_section: sections(conn, &by_key(&all, "industry_section"))?,
         by_month,
@@ -253,33 +257,34 @@ fn sections(conn: &mut PgConnection, counts: &HashMap<String, i64>) -> QueryResu
 
 pub fn campaign_stats(conn: &mut PgConnection) -> QueryResult<CampaignStats> {
     use crate::db::schema::{campaigns, inspections};
-    let by_status: Vec<(String, i64)> = campaigns::table
+    let by_status: Vec<(CampaignStatus, i64)> = campaigns::table
         .group_by(campaigns::status)
         .select((campaigns::status, diesel::dsl::count_star()))
         .load(conn)?;
-    let by_grade_rows: Vec<(Option<String>, i64)> = inspections::table
+    let by_grade_rows: Vec<(Option<Grade>, i64)> = inspections::table
         .group_by(inspections::grade)
         .select((inspections::grade, diesel::dsl::count_star()))
         .load(conn)?;
-    let by_inspection_status: Vec<(String, i64)> = inspections::table
+    let by_inspection_status: Vec<(InspectionStatus, i64)> = inspections::table
         .group_by(inspections::status)
         .select((inspections::status, diesel::dsl::count_star()))
         .load(conn)?;
-    let mut by_grade =
-        with_known_keys(HashMap::new(), &["compliant", "compliant_with_defects", "non_compliant", "pending"]);
+    let mut by_grade = with_known_keys(HashMap::new(), Grade::ALL);
+    by_grade.insert(PENDING.to_string(), 0);
     for (grade, n) in by_grade_rows {
-        *by_grade.entry(grade.unwrap_or_else(|| "pending".into())).or_default() += n;
+        *by_grade.entry(grade.map_or(PENDING, Grade::as_str).to_string()).or_default() += n;
     }
-    let graded: i64 = by_grade.iter().filter(|(k, _)| k.as_str() != "pending").map(|(_, n)| n).sum();
-    let compliant = by_grade.get("compliant").copied().unwrap_or(0);
-    let status = |s: &str| by_inspection_status.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
+    let graded: i64 = by_grade.iter().filter(|(k, _)| k.as_str() != PENDING).map(|(_, n)| n).sum();
+    let compliant = by_grade.get(Grade::Compliant.as_str()).copied().unwrap_or(0);
+    let status = |s: InspectionStatus| by_inspection_status.iter().find(|(k, _)| *k == s).map_or(0, |(_, n)| *n);
+    let by_status = by_status.into_iter().map(|(s, n)| (s.as_str().to_string(), n)).collect();
     Ok(CampaignStats {
-        by_status: with_known_keys(by_status.into_iter().collect(), &["planned", "drawn", "closed"]),
+        by_status: with_known_keys(by_status, CampaignStatus::ALL),
         inspections: by_grade.values().sum(),
         pass_rate: (graded > 0).then(|| (compliant as f64) * 100.0 / graded as f64),
         by_grade,
-        rectified: status("rectified"),
-        not_rectified: status("not_rectified"),
+        rectified: status(InspectionStatus::Rectified),
+        not_rectified: status(InspectionStatus::NotRectified),
     })
 }
 

@@ -11,8 +11,11 @@ use crate::db::schema::{campaigns, declarations, inspections, users};
 use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
 use crate::domain::declaration::Kind;
+use crate::domain::declaration::Status;
 use crate::domain::draw;
 use crate::domain::standard_number::StandardType;
+use crate::domain::supervision::FlagCode;
+use crate::domain::supervision::{CampaignStatus, Grade, InspectionStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::services::flags;
 use crate::validate::Check;
@@ -65,7 +68,7 @@ pub struct CampaignRow {
     pub inspector_ids: Vec<Option<Uuid>>,
     pub due_date: NaiveDate,
     pub seed: Option<String>,
-    pub status: String,
+    pub status: CampaignStatus,
     pub algorithm: Option<String>,
     pub eligible_count: Option<i32>,
     pub eligible_digest: Option<String>,
@@ -80,8 +83,7 @@ pub struct CampaignRow {
 pub struct CampaignView {
     pub id: Uuid,
     pub name: String,
-    /// `planned`, `drawn`, `closed`
-    pub status: String,
+    pub status: CampaignStatus,
     pub jurisdiction: String,
     pub scope: Scope,
     pub sample_size: i32,
@@ -214,7 +216,7 @@ pub fn create(
     let mut pool = n.inspector_ids.clone();
     pool.sort();
     pool.dedup();
-    let found: Vec<(Uuid, String, Option<String>, bool)> = users::table
+    let found: Vec<(Uuid, Role, Option<String>, bool)> = users::table
         .filter(users::id.eq_any(&pool))
         .select((users::id, users::role, users::jurisdiction, users::active))
         .load(conn)?;
@@ -222,8 +224,8 @@ pub fn create(
     for (i, id) in pool.iter().enumerate() {
         match found.iter().find(|(u, _, _, _)| u == id) {
             Some((_, role, Some(j), true))
-                if role == "regulator" && scope.division.starts_with(codes::division_prefix(j)) => {}
-            Some((_, role, _, true)) if role == "regulator" => {
+                if *role == Role::Regulator && scope.division.starts_with(codes::division_prefix(j)) => {}
+            Some((_, Role::Regulator, _, true)) => {
                 problems.push(FieldError::new(format!("inspector_ids[{i}]"), "该检查人员的辖区不覆盖抽查范围"))
             }
             _ => problems.push(FieldError::new(format!("inspector_ids[{i}]"), "不是在职的监管人员")),
@@ -247,7 +249,7 @@ pub fn create(
             campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
             campaigns::due_date.eq(n.due_date),
             campaigns::seed.eq(n.seed.as_deref().map(str::trim)),
-            campaigns::status.eq("planned"),
+            campaigns::status.eq(CampaignStatus::Planned),
             campaigns::created_by.eq(actor.user_id),
             campaigns::created_at.eq(now),
             campaigns::updated_at.eq(now),
@@ -353,7 +355,7 @@ fn eligible_in(
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<(Uuid, i32, Uuid, String)>> {
     let mut q = declarations::table
-        .filter(declarations::status.eq("public"))
+        .filter(declarations::status.eq(Status::Public))
         .filter(declarations::division_code.like(format!("{}%", scope.division)))
         .into_boxed();
     if !scope.kinds.is_empty() {
@@ -397,10 +399,10 @@ pub fn draw(
     id: Uuid,
 ) -> ApiResult<CampaignWithInspections> {
     let c = load_for(conn, actor, id, true)?;
-    if c.status != "planned" {
+    if c.status != CampaignStatus::Planned {
         return Err(ApiError::invalid_state(format!(
             "该抽查任务已经抽取过（当前状态：{}），每个任务只能抽取一次",
-            c.status
+            c.status.label()
         )));
     }
     let seed = c.seed.clone().unwrap_or_else(|| crate::crypto::secrets::random_token(24));
@@ -424,7 +426,7 @@ pub fn draw(
                 inspections::division_code.eq(&division),
                 inspections::inspector_id.eq(inspector),
                 inspections::draw_position.eq(position as i32),
-                inspections::status.eq("assigned"),
+                inspections::status.eq(InspectionStatus::Assigned),
                 inspections::created_at.eq(now),
                 inspections::updated_at.eq(now),
             ))
@@ -434,14 +436,14 @@ pub fn draw(
             now,
             &AuditActor::of(actor),
             *decl,
-            flags::UNDER_CHECK,
+            FlagCode::UnderCheck,
             Some(&format!("双随机抽查：{}", c.name)),
             flags::Source { campaign_id: Some(c.id), inspection_id: Some(inspection_id), complaint_id: None },
         )?;
     }
     let row: CampaignRow = diesel::update(campaigns::table.find(c.id))
         .set((
-            campaigns::status.eq("drawn"),
+            campaigns::status.eq(CampaignStatus::Drawn),
             campaigns::seed.eq(&seed),
             campaigns::algorithm.eq(draw::ALGORITHM),
             campaigns::eligible_count.eq(result.eligible as i32),
@@ -482,14 +484,14 @@ pub fn get(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> ApiResult<Campai
 }
 
 /// Campaigns a regulator supervises, newest first.
-pub fn list(conn: &mut PgConnection, actor: &Actor, status: Option<&str>) -> ApiResult<Vec<CampaignView>> {
+pub fn list(conn: &mut PgConnection, actor: &Actor, status: Option<CampaignStatus>) -> ApiResult<Vec<CampaignView>> {
     let mut q = campaigns::table.into_boxed();
     if actor.role == Role::Regulator {
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         q = q.filter(campaigns::scope_division.like(format!("{prefix}%")));
     }
     if let Some(s) = status {
-        q = q.filter(campaigns::status.eq(s.to_string()));
+        q = q.filter(campaigns::status.eq(s));
     }
     Ok(q.order(campaigns::created_at.desc())
         .limit(500)
@@ -503,7 +505,7 @@ pub fn list(conn: &mut PgConnection, actor: &Actor, status: Option<&str>) -> Api
 /// Closed campaigns, whose reports are public, most recently closed first.
 pub fn closed(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<CampaignView>> {
     Ok(campaigns::table
-        .filter(campaigns::status.eq("closed"))
+        .filter(campaigns::status.eq(CampaignStatus::Closed))
         .order((campaigns::closed_at.desc(), campaigns::id))
         .limit(limit)
         .select(CampaignRow::as_select())
@@ -516,19 +518,23 @@ pub fn closed(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<CampaignVi
 /// Closes a drawn campaign once every inspection has a result; the report becomes public.
 pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<CampaignView> {
     let c = load_for(conn, actor, id, true)?;
-    if c.status != "drawn" {
-        return Err(ApiError::invalid_state(format!("只能关闭已抽取的任务（当前状态：{}）", c.status)));
+    if c.status != CampaignStatus::Drawn {
+        return Err(ApiError::invalid_state(format!("只能关闭已抽取的任务（当前状态：{}）", c.status.label())));
     }
     let waiting: i64 = inspections::table
         .filter(inspections::campaign_id.eq(id))
-        .filter(inspections::status.eq("assigned"))
+        .filter(inspections::status.eq(InspectionStatus::Assigned))
         .count()
         .get_result(conn)?;
     if waiting > 0 {
         return Err(ApiError::invalid_state(format!("还有 {waiting} 项检查未录入结果，不能关闭")));
     }
     let row: CampaignRow = diesel::update(campaigns::table.find(id))
-        .set((campaigns::status.eq("closed"), campaigns::closed_at.eq(now), campaigns::updated_at.eq(now)))
+        .set((
+            campaigns::status.eq(CampaignStatus::Closed),
+            campaigns::closed_at.eq(now),
+            campaigns::updated_at.eq(now),
+        ))
         .returning(CampaignRow::as_returning())
         .get_result(conn)?;
     audit_campaign(conn, now, actor, "campaign.closed", &row, serde_json::json!({"drawn_count": row.drawn_count}))?;
@@ -553,12 +559,11 @@ pub struct ReportItem {
     pub standard_title: String,
     pub organization_name: String,
     pub uscc: String,
-    pub grade: String,
+    pub grade: Grade,
     #[schema(value_type = Vec<Object>)]
     pub findings: serde_json::Value,
     pub rectification_due: Option<NaiveDate>,
-    /// `rectification_ordered`, `responded`, `rectified`, `not_rectified`
-    pub status: String,
+    pub status: InspectionStatus,
 }
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
@@ -574,7 +579,7 @@ pub struct CampaignReport {
 /// The campaign report: public once closed; before that only regulators of the jurisdiction.
 pub fn report(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -> ApiResult<CampaignReport> {
     let c = load(conn, id)?;
-    if c.status != "closed" {
+    if c.status != CampaignStatus::Closed {
         match actor {
             Some(a) if covers_scope(a, &c.scope_division) => {}
             Some(a) if matches!(a.role, Role::Regulator) => {
@@ -587,28 +592,28 @@ pub fn report(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -> ApiRe
     let mut grades = GradeCounts::default();
     let mut findings = Vec::new();
     for i in &items {
-        match i.grade.as_deref() {
-            Some("compliant") => grades.compliant += 1,
-            Some("compliant_with_defects") => grades.compliant_with_defects += 1,
-            Some("non_compliant") => grades.non_compliant += 1,
-            _ => grades.pending += 1,
+        match i.grade {
+            Some(Grade::Compliant) => grades.compliant += 1,
+            Some(Grade::CompliantWithDefects) => grades.compliant_with_defects += 1,
+            Some(Grade::NonCompliant) => grades.non_compliant += 1,
+            None => grades.pending += 1,
         }
-        match i.status.as_str() {
-            "rectified" => grades.rectified += 1,
-            "not_rectified" => grades.not_rectified += 1,
+        match i.status {
+            InspectionStatus::Rectified => grades.rectified += 1,
+            InspectionStatus::NotRectified => grades.not_rectified += 1,
             _ => {}
         }
-        if matches!(i.grade.as_deref(), Some("compliant_with_defects" | "non_compliant")) {
+        if let Some(grade @ (Grade::CompliantWithDefects | Grade::NonCompliant)) = i.grade {
             findings.push(ReportItem {
                 declaration_id: i.declaration_id,
                 standard_number: i.standard_number.clone(),
                 standard_title: i.standard_title.clone(),
                 organization_name: i.organization_name.clone(),
                 uscc: i.uscc.clone(),
-                grade: i.grade.clone().unwrap_or_default(),
+                grade,
                 findings: i.findings.clone(),
                 rectification_due: i.rectification_due,
-                status: i.status.clone(),
+                status: i.status,
             });
         }
     }

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::DEFAULT_RECTIFICATION_WORKING_DAYS;
-use crate::domain::supervision::{FindingCategory, FindingCode, Grade};
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{campaigns, declaration_versions, declarations, inspections, organizations};
 use crate::domain::actor::{Actor, Role};
+use crate::domain::supervision::FlagCode;
+use crate::domain::supervision::{FindingCategory, FindingCode, Grade, InspectionStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::services::flags;
 use crate::validate::Check;
@@ -27,8 +28,8 @@ pub struct InspectionRow {
     pub division_code: String,
     pub inspector_id: Uuid,
     pub draw_position: i32,
-    pub status: String,
-    pub grade: Option<String>,
+    pub status: InspectionStatus,
+    pub grade: Option<Grade>,
     pub findings: serde_json::Value,
     pub result_at: Option<DateTime<Utc>>,
     pub rectification_due: Option<NaiveDate>,
@@ -53,9 +54,8 @@ pub struct InspectionView {
     pub uscc: String,
     pub division_code: String,
     pub inspector_id: Uuid,
-    /// `assigned`, `compliant`, `rectification_ordered`, `responded`, `rectified`, `not_rectified`
-    pub status: String,
-    pub grade: Option<String>,
+    pub status: InspectionStatus,
+    pub grade: Option<Grade>,
     #[schema(value_type = Vec<Object>)]
     pub findings: serde_json::Value,
     pub result_at: Option<DateTime<Utc>>,
@@ -74,7 +74,8 @@ type Extra = (String, String, String, String, String);
 fn view(row: InspectionRow, extra: Extra, today: NaiveDate) -> InspectionView {
     let (campaign_name, standard_number, standard_title, organization_name, uscc) = extra;
     InspectionView {
-        overdue: row.status == "rectification_ordered" && row.rectification_due.is_some_and(|d| d < today),
+        overdue: row.status == InspectionStatus::RectificationOrdered
+            && row.rectification_due.is_some_and(|d| d < today),
         id: row.id,
         campaign_id: row.campaign_id,
         campaign_name,
@@ -140,7 +141,7 @@ pub fn list_for_campaign(conn: &mut PgConnection, campaign: Uuid) -> QueryResult
 #[derive(Default, Clone, Debug)]
 pub struct ListFilter {
     pub assignee_me: bool,
-    pub status: Option<String>,
+    pub status: Option<InspectionStatus>,
     pub overdue: bool,
     pub campaign_id: Option<Uuid>,
 }
@@ -166,11 +167,13 @@ pub fn list(
         Role::Sysadmin => q,
         Role::OrgAdmin | Role::OrgMember => q.filter(inspections::organization_id.eq(actor.org_id()?)),
     };
-    if let Some(s) = &f.status {
-        q = q.filter(inspections::status.eq(s.clone()));
+    if let Some(s) = f.status {
+        q = q.filter(inspections::status.eq(s));
     }
     if f.overdue {
-        q = q.filter(inspections::status.eq("rectification_ordered")).filter(inspections::rectification_due.lt(today));
+        q = q
+            .filter(inspections::status.eq(InspectionStatus::RectificationOrdered))
+            .filter(inspections::rectification_due.lt(today));
     }
     if let Some(c) = f.campaign_id {
         q = q.filter(inspections::campaign_id.eq(c));
@@ -277,7 +280,8 @@ pub fn record_result(
     input: &ResultInput,
 ) -> ApiResult<InspectionView> {
     let mut c = Check::new();
-    if Grade::parse(&input.grade).is_none() {
+    let grade = Grade::parse(&input.grade);
+    if grade.is_none() {
         c.err("grade", "应为 compliant、compliant_with_defects 或 non_compliant");
     }
     let mut findings = Vec::new();
@@ -297,7 +301,7 @@ pub fn record_result(
     if input.findings.len() > 50 {
         c.err("findings", "最多 50 项");
     }
-    let orders = input.grade != "compliant";
+    let orders = grade != Some(Grade::Compliant);
     if orders && input.findings.is_empty() {
         c.err("findings", "符合但存在瑕疵或不符合时，须列出发现的问题");
     }
@@ -311,8 +315,8 @@ pub fn record_result(
     c.finish()?;
     let row = lock(conn, id)?;
     require_inspector(actor, &row)?;
-    if row.status != "assigned" {
-        return Err(ApiError::invalid_state(format!("检查结果已录入（当前状态：{}）", row.status)));
+    if row.status != InspectionStatus::Assigned {
+        return Err(ApiError::invalid_state(format!("检查结果已录入（当前状态：{}）", row.status.label())));
     }
     let by = AuditActor::of(actor);
     let (status, due) = if orders {
@@ -323,15 +327,15 @@ pub fn record_result(
                 crate::services::calendar::deadline(&cal, today, DEFAULT_RECTIFICATION_WORKING_DAYS, "rectification")
             }
         };
-        ("rectification_ordered", Some(due))
+        (InspectionStatus::RectificationOrdered, Some(due))
     } else {
-        ("compliant", None)
+        (InspectionStatus::Compliant, None)
     };
     let findings = serde_json::Value::Array(findings);
     diesel::update(inspections::table.find(id))
         .set((
             inspections::status.eq(status),
-            inspections::grade.eq(&input.grade),
+            inspections::grade.eq(grade),
             inspections::findings.eq(&findings),
             inspections::result_at.eq(now),
             inspections::rectification_due.eq(due),
@@ -340,14 +344,14 @@ pub fn record_result(
         ))
         .execute(conn)?;
     let resolution = if orders { "检查发现问题，已责令整改" } else { "检查合格" };
-    flags::resolve_for_inspection(conn, now, &by, id, &[flags::UNDER_CHECK], resolution)?;
+    flags::resolve_for_inspection(conn, now, &by, id, &[FlagCode::UnderCheck], resolution)?;
     if orders {
         flags::raise(
             conn,
             now,
             &by,
             row.declaration_id,
-            flags::RECTIFICATION_ORDERED,
+            FlagCode::RectificationOrdered,
             Some(&format!("整改期限：{}", due.map(|d| d.to_string()).unwrap_or_default())),
             flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(id), complaint_id: None },
         )?;
@@ -388,8 +392,8 @@ pub fn respond(
     if actor.organization_id != Some(row.organization_id) {
         return Err(ApiError::not_found("检查"));
     }
-    if row.status != "rectification_ordered" {
-        return Err(ApiError::invalid_state(format!("只能答复责令整改中的检查（当前状态：{}）", row.status)));
+    if row.status != InspectionStatus::RectificationOrdered {
+        return Err(ApiError::invalid_state(format!("只能答复责令整改中的检查（当前状态：{}）", row.status.label())));
     }
     if let Some(v) = input.new_version_id {
         let version: Option<(Uuid, Option<DateTime<Utc>>)> = declaration_versions::table
@@ -408,7 +412,7 @@ pub fn respond(
     }
     diesel::update(inspections::table.find(id))
         .set((
-            inspections::status.eq("responded"),
+            inspections::status.eq(InspectionStatus::Responded),
             inspections::response_statement.eq(&statement),
             inspections::response_version_id.eq(input.new_version_id),
             inspections::responded_at.eq(now),
@@ -437,13 +441,14 @@ pub fn close(
     resolution: &str,
     note: Option<&str>,
 ) -> ApiResult<InspectionView> {
-    if !matches!(resolution, "rectified" | "not_rectified") {
-        return Err(ApiError::field("resolution", "应为 rectified 或 not_rectified"));
-    }
+    let resolution = match InspectionStatus::parse(resolution) {
+        Some(r @ (InspectionStatus::Rectified | InspectionStatus::NotRectified)) => r,
+        _ => return Err(ApiError::field("resolution", "应为 rectified 或 not_rectified")),
+    };
     let row = lock(conn, id)?;
     require_inspector(actor, &row)?;
-    if !matches!(row.status.as_str(), "rectification_ordered" | "responded") {
-        return Err(ApiError::invalid_state(format!("只能关闭责令整改中的检查（当前状态：{}）", row.status)));
+    if !matches!(row.status, InspectionStatus::RectificationOrdered | InspectionStatus::Responded) {
+        return Err(ApiError::invalid_state(format!("只能关闭责令整改中的检查（当前状态：{}）", row.status.label())));
     }
     let by = AuditActor::of(actor);
     diesel::update(inspections::table.find(id))
@@ -455,15 +460,22 @@ pub fn close(
         ))
         .execute(conn)?;
     let source = flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(id), complaint_id: None };
-    if resolution == "rectified" {
-        flags::resolve_for_inspection(conn, now, &by, id, &[flags::RECTIFICATION_ORDERED, flags::OVERDUE], "已整改")?;
+    if resolution == InspectionStatus::Rectified {
+        flags::resolve_for_inspection(
+            conn,
+            now,
+            &by,
+            id,
+            &[FlagCode::RectificationOrdered, FlagCode::Overdue],
+            "已整改",
+        )?;
     } else {
         flags::resolve_for_inspection(
             conn,
             now,
             &by,
             id,
-            &[flags::RECTIFICATION_ORDERED, flags::OVERDUE],
+            &[FlagCode::RectificationOrdered, FlagCode::Overdue],
             "整改不合格，声明已废止",
         )?;
         crate::services::declarations::lifecycle::abolish(
@@ -473,7 +485,7 @@ pub fn close(
             row.declaration_id,
             &format!("抽查整改不合格（检查 {id}）"),
         )?;
-        flags::raise(conn, now, &by, row.declaration_id, flags::ABOLISHED_BY_AUTHORITY, note, source)?;
+        flags::raise(conn, now, &by, row.declaration_id, FlagCode::AbolishedByAuthority, note, source)?;
     }
     audit_inspection(
         conn,
@@ -491,7 +503,7 @@ pub fn close(
 pub fn mark_overdue(conn: &mut PgConnection, now: DateTime<Utc>, today: NaiveDate) -> ApiResult<usize> {
     conn.transaction(|conn| {
         let due: Vec<InspectionRow> = inspections::table
-            .filter(inspections::status.eq("rectification_ordered"))
+            .filter(inspections::status.eq(InspectionStatus::RectificationOrdered))
             .filter(inspections::rectification_due.lt(today))
             .filter(inspections::overdue_flagged_at.is_null())
             .select(InspectionRow::as_select())
@@ -505,7 +517,7 @@ pub fn mark_overdue(conn: &mut PgConnection, now: DateTime<Utc>, today: NaiveDat
                 now,
                 &system,
                 row.declaration_id,
-                flags::OVERDUE,
+                FlagCode::Overdue,
                 Some(&format!("整改期限 {} 已过", row.rectification_due.map(|d| d.to_string()).unwrap_or_default())),
                 flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(row.id), complaint_id: None },
             )?;

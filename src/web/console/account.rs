@@ -1,5 +1,5 @@
 //! Signing in and out, and changing one's password. Sign-in uses the API's rule
-//! ([`crate::auth::login::check_credentials`]: the same throttling per account and per IP) and
+//! ([`crate::services::accounts::sign_in::check_credentials`]: the same throttling per account and per IP) and
 //! starts a server-side session; sign-out revokes it; a password change keeps the policy of
 //! registration and ends every other session and refresh token of the user.
 
@@ -9,9 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{Area, Ctx, Errors, Form, Input, SignedIn, see_other, session_cookie, session_of};
-use crate::auth::{client_ip, login};
+use crate::auth::client_ip;
 use crate::db;
 use crate::error::{Code, FieldError};
+use crate::services::accounts::sign_in;
 use crate::services::{accounts, sessions};
 use crate::state::AppState;
 use crate::web::WebState;
@@ -88,20 +89,23 @@ pub async fn login(
     };
     let (csrf, cookie) = ws.csrf.issue(&req);
     let ip = client_ip(&req);
-    let user = match login::check_credentials(&state, &form.get("email"), form.get("password"), &ip).await {
-        Ok(u) => u,
-        Err(e) => {
-            let (status, message) = match e.code {
-                Code::InvalidCredentials => (StatusCode::UNAUTHORIZED, t.console.login_failed.to_string()),
-                _ => (e.code.status(), e.message.to_string()),
-            };
-            let mut res = respond(&login_page(t, csrf, &form, Some(message)), status, cookie);
-            if let Some(secs) = e.retry_after {
-                res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    let user =
+        match sign_in::check_credentials(&state.pool, state.clock.now(), &form.get("email"), form.get("password"), &ip)
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                let (status, message) = match e.code {
+                    Code::InvalidCredentials => (StatusCode::UNAUTHORIZED, t.console.login_failed.to_string()),
+                    _ => (e.code.status(), e.message.to_string()),
+                };
+                let mut res = respond(&login_page(t, csrf, &form, Some(message)), status, cookie);
+                if let Some(secs) = e.retry_after {
+                    res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+                }
+                return res;
             }
-            return res;
-        }
-    };
+        };
     let now = state.clock.now();
     let old = req.cookie(super::SESSION_COOKIE).map(|c| c.value().to_string());
     let user_id = user.id;
@@ -116,7 +120,7 @@ pub async fn login(
         Ok(s) => s,
         Err(e) => return crate::web::page::PageError { error: e, req: req.clone() }.into_page(),
     };
-    let role = crate::domain::actor::Role::parse(&user.role).unwrap_or(crate::domain::actor::Role::OrgMember);
+    let role = user.role;
     let home = Area::of(role).home();
     let target = form
         .opt("next")
@@ -204,7 +208,15 @@ pub async fn change_password(ctx: SignedIn, payload: web::Payload) -> HttpRespon
     let refuse = |errors: Vec<FieldError>| {
         ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &password_page(&ctx, &Errors::new(errors), None))
     };
-    match login::verify_current(&state, &user, form.get("current_password"), &client_ip(&ctx.req)).await {
+    match sign_in::verify_current(
+        &state.pool,
+        state.clock.now(),
+        &user,
+        form.get("current_password"),
+        &client_ip(&ctx.req),
+    )
+    .await
+    {
         Ok(true) => {}
         Ok(false) => return refuse(vec![FieldError::new("current_password", t.console.current_password_wrong)]),
         Err(e) if e.code == Code::RateLimited => {
@@ -218,20 +230,21 @@ pub async fn change_password(ctx: SignedIn, payload: web::Payload) -> HttpRespon
         Err(e) => return ctx.error(e),
     }
     let new = form.get("new_password");
-    if let Err(e) = accounts::check_new_password(&user, &new) {
+    if let Err(e) = accounts::password::check_new_password(&user, &new) {
         return refuse(e.details);
     }
     if new != form.get("confirm_password") {
         return refuse(vec![FieldError::new("confirm_password", t.console.confirm_mismatch)]);
     }
-    let hash = match login::hash(new).await {
+    let hash = match sign_in::hash(new).await {
         Ok(h) => h,
         Err(e) => return ctx.error(e),
     };
     let now = state.clock.now();
     let keep = ctx.user.session_id;
     if let Err(e) =
-        db::transaction(&state.pool, move |conn| accounts::set_password(conn, now, &actor, &hash, Some(keep))).await
+        db::transaction(&state.pool, move |conn| accounts::password::set_password(conn, now, &actor, &hash, Some(keep)))
+            .await
     {
         return ctx.error(e);
     }

@@ -10,10 +10,10 @@ use askama::Template;
 use super::declarations::notice;
 use super::{AdminUser, Ctx, Errors, Form, Input, see_other};
 use crate::audit::{self, AuditActor, Head, Verification};
-use crate::auth::login;
 use crate::db;
 use crate::error::{ApiError, Code};
 use crate::search::reindex;
+use crate::services::accounts::sign_in;
 use crate::services::accounts::{self, UserView};
 use crate::web::format;
 use crate::web::i18n::Strings;
@@ -111,7 +111,7 @@ pub async fn create_user(ctx: AdminUser, payload: web::Payload) -> HttpResponse 
         }
     };
     let jurisdiction = form.opt("jurisdiction");
-    let input = match accounts::check_staff(
+    let input = match accounts::staff::check_staff(
         &form.get("email"),
         &form.get("password"),
         &form.get("name"),
@@ -121,13 +121,15 @@ pub async fn create_user(ctx: AdminUser, payload: web::Payload) -> HttpResponse 
         Ok(i) => i,
         Err(e) => return refused(e).await,
     };
-    let hash = match login::hash(input.password.clone()).await {
+    let hash = match sign_in::hash(input.password.clone()).await {
         Ok(h) => h,
         Err(e) => return ctx.error(e),
     };
     let now = ctx.state.clock.now();
     let by = AuditActor::of(&ctx.user.actor);
-    match db::transaction(&ctx.state.pool, move |conn| accounts::create_staff(conn, now, &by, &input, &hash)).await {
+    match db::transaction(&ctx.state.pool, move |conn| accounts::staff::create_staff(conn, now, &by, &input, &hash))
+        .await
+    {
         Ok(_) => see_other("/admin/users?done=staff_created"),
         Err(e) => refused(e).await,
     }

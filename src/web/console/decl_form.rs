@@ -333,7 +333,8 @@ fn form_page(ctx: &Ctx, spec: FormSpec, form: &Form, errors: &Errors) -> FormPag
 async fn is_social(ctx: &Ctx) -> Result<bool, ApiError> {
     let actor = ctx.actor();
     db::run(&ctx.state.pool, move |conn| {
-        Ok(crate::services::accounts::get_organization(conn, actor.org_id()?)?.kind == "social_organization")
+        Ok(crate::services::accounts::get_organization(conn, actor.org_id()?)?.kind
+            == crate::domain::organization::OrgKind::SocialOrganization)
     })
     .await
 }

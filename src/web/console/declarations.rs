@@ -12,6 +12,7 @@ use super::form::{Form, parse_multipart};
 use super::{Ctx, Errors, Input, OrgUser, see_other};
 use crate::db;
 use crate::domain::declaration::{Status, VersionStatus};
+use crate::domain::supervision::InspectionStatus;
 use crate::error::{ApiError, Code};
 use crate::files::{BlobStore, is_pdf};
 use crate::services::declarations::{self as decls, DeclarationList, DeclarationView, lifecycle};
@@ -52,7 +53,7 @@ pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
             let n = decls::list_for_organization(conn, org, false, Some(s), 1, 1)?.total;
             counts.push((s, n));
         }
-        let f = ListFilter { status: Some("rectification_ordered".into()), ..ListFilter::default() };
+        let f = ListFilter { status: Some(InspectionStatus::RectificationOrdered), ..ListFilter::default() };
         let to_answer = inspections::list(conn, &actor, &f, today)?;
         Ok((o.name, counts, to_answer))
     })
@@ -65,10 +66,7 @@ pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
         t,
         chrome: ctx.chrome(t.console.org_home_title, "home"),
         org_name,
-        counts: counts
-            .into_iter()
-            .map(|(s, n)| (s.label(), format!("/console/declarations?status={s}"), n))
-            .collect(),
+        counts: counts.into_iter().map(|(s, n)| (s.label(), format!("/console/declarations?status={s}"), n)).collect(),
         to_answer,
         notice: notice(t, &ctx),
     };

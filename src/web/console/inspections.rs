@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::declarations::notice;
 use super::{Ctx, Errors, Form, Input, OrgUser, see_other};
 use crate::db;
+use crate::domain::supervision::{Grade, InspectionStatus};
 use crate::error::{ApiError, Code};
 use crate::services::supervision::inspections::{self, InspectionView, ListFilter, ResponseInput};
 use crate::web::format;
@@ -44,11 +45,11 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    pub fn status(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.codes.inspection_statuses, s)
+    pub fn status(&self, s: &InspectionStatus) -> &'static str {
+        s.label()
     }
-    pub fn grade(&self, g: &Option<String>) -> &'static str {
-        self.t.grade(g.as_deref())
+    pub fn grade(&self, g: &Option<Grade>) -> &'static str {
+        self.t.grade(*g)
     }
 }
 
@@ -85,10 +86,10 @@ pub struct ShowPage {
 
 impl ShowPage {
     pub fn status(&self) -> &'static str {
-        self.t.codes_label(self.t.codes.inspection_statuses, &self.i.status)
+        self.i.status.label()
     }
     pub fn grade(&self) -> &'static str {
-        self.t.grade(self.i.grade.as_deref())
+        self.t.grade(self.i.grade)
     }
 }
 
@@ -114,7 +115,7 @@ async fn show_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> Result<
         chrome: ctx.chrome(c.inspection_title, "inspections"),
         csrf: ctx.csrf.clone(),
         findings: findings_of(t, &i.findings),
-        can_answer: i.status == "rectification_ordered",
+        can_answer: i.status == InspectionStatus::RectificationOrdered,
         summary: errors.summary(|f| t.label(c.response_fields, f).to_string()),
         fields: vec![
             Input::new("textarea", "statement", c.statement, form, errors).hint(c.statement_hint).required(),

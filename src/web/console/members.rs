@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::declarations::notice;
 use super::{Ctx, Errors, Form, Input, OrgAdminUser, see_other};
-use crate::auth::login;
 use crate::db;
 use crate::error::{ApiError, Code};
-use crate::services::accounts::{self, TokenView, UserView};
+use crate::services::accounts::sign_in;
+use crate::services::accounts::{self, UserView, api_tokens::TokenView};
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
 
@@ -39,7 +39,8 @@ async fn members_page(ctx: &Ctx, form: &Form, errors: &Errors) -> Result<Members
     let t = ctx.t;
     let c = &t.console;
     let actor = ctx.actor();
-    let members = db::run(&ctx.state.pool, move |conn| Ok(accounts::list_members(conn, actor.org_id()?)?)).await?;
+    let members =
+        db::run(&ctx.state.pool, move |conn| Ok(accounts::members::list_members(conn, actor.org_id()?)?)).await?;
     let roles = vec![
         ("org_member".to_string(), t.label(c.roles, "org_member").to_string()),
         ("org_admin".to_string(), t.label(c.roles, "org_admin").to_string()),
@@ -86,18 +87,24 @@ pub async fn add_member(ctx: OrgAdminUser, payload: web::Payload) -> HttpRespons
         Ok(f) => f,
         Err(res) => return res,
     };
-    let input =
-        match accounts::check_member(&form.get("email"), &form.get("password"), &form.get("name"), &form.get("role")) {
-            Ok(i) => i,
-            Err(e) => return refused(&ctx, &form, e).await,
-        };
-    let hash = match login::hash(input.password.clone()).await {
+    let input = match accounts::members::check_member(
+        &form.get("email"),
+        &form.get("password"),
+        &form.get("name"),
+        &form.get("role"),
+    ) {
+        Ok(i) => i,
+        Err(e) => return refused(&ctx, &form, e).await,
+    };
+    let hash = match sign_in::hash(input.password.clone()).await {
         Ok(h) => h,
         Err(e) => return ctx.error(e),
     };
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
-    match db::transaction(&ctx.state.pool, move |conn| accounts::add_member(conn, now, &actor, &input, &hash)).await {
+    match db::transaction(&ctx.state.pool, move |conn| accounts::members::add_member(conn, now, &actor, &input, &hash))
+        .await
+    {
         Ok(_) => see_other("/console/members?done=member_added"),
         Err(e) => refused(&ctx, &form, e).await,
     }
@@ -111,7 +118,7 @@ pub async fn remove_member(ctx: OrgAdminUser, path: web::Path<Uuid>, payload: we
     let id = *path;
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
-    match db::transaction(&ctx.state.pool, move |conn| accounts::remove_member(conn, now, &actor, id)).await {
+    match db::transaction(&ctx.state.pool, move |conn| accounts::members::remove_member(conn, now, &actor, id)).await {
         Ok(()) => see_other("/console/members?done=member_removed"),
         Err(e) => refused(&ctx, &form, e).await,
     }
@@ -141,7 +148,8 @@ async fn tokens_page(ctx: &Ctx, form: &Form, errors: &Errors, created: Option<St
     let t = ctx.t;
     let c = &t.console;
     let actor = ctx.actor();
-    let tokens = db::run(&ctx.state.pool, move |conn| Ok(accounts::list_tokens(conn, actor.org_id()?)?)).await?;
+    let tokens =
+        db::run(&ctx.state.pool, move |conn| Ok(accounts::api_tokens::list_tokens(conn, actor.org_id()?)?)).await?;
     Ok(TokensPage {
         t,
         chrome: ctx.chrome(c.tokens_title, "tokens"),
@@ -180,7 +188,11 @@ pub async fn create_token(ctx: OrgAdminUser, payload: web::Payload) -> HttpRespo
     let name = form.get("name");
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
-    match db::transaction(&ctx.state.pool, move |conn| accounts::create_token(conn, now, &actor, &name, days)).await {
+    match db::transaction(&ctx.state.pool, move |conn| {
+        accounts::api_tokens::create_token(conn, now, &actor, &name, days)
+    })
+    .await
+    {
         Ok((_, secret)) => {
             render_tokens(&ctx, &Form::default(), &Errors::default(), Some(secret), StatusCode::CREATED).await
         }
@@ -211,7 +223,8 @@ pub async fn revoke_token(ctx: OrgAdminUser, path: web::Path<Uuid>, payload: web
     let id = *path;
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
-    match db::transaction(&ctx.state.pool, move |conn| accounts::revoke_token(conn, now, &actor, id)).await {
+    match db::transaction(&ctx.state.pool, move |conn| accounts::api_tokens::revoke_token(conn, now, &actor, id)).await
+    {
         Ok(()) => see_other("/console/tokens?done=token_revoked"),
         Err(e) => ctx.error(e),
     }

@@ -10,11 +10,11 @@ use askama::Template;
 
 use super::form::field_id;
 use super::{Errors, Form, Input, see_other, session_cookie};
-use crate::auth::login;
 use crate::db;
 use crate::error::{ApiError, Code};
 use crate::reference::Tree;
-use crate::services::accounts::{self, RegistrationRaw};
+use crate::services::accounts::sign_in;
+use crate::services::accounts::{self, registration::RegistrationRaw};
 use crate::services::sessions;
 use crate::state::AppState;
 use crate::web::WebState;
@@ -229,7 +229,7 @@ pub async fn submit(
     let (group, address, phone) =
         (form.opt("organization.group_code"), form.opt("organization.address"), form.opt("organization.contact_phone"));
     let (email, password, user_name) = (form.get("user.email"), form.get("user.password"), form.get("user.name"));
-    let checked = accounts::check_registration(&RegistrationRaw {
+    let checked = accounts::registration::check_registration(&RegistrationRaw {
         uscc: &uscc,
         name: &name,
         kind: &kind,
@@ -246,13 +246,13 @@ pub async fn submit(
         Ok(r) => r,
         Err(e) => return respond(refuse(&state, &req, t, csrf, &form, e).await, cookie),
     };
-    let hash = match login::hash(reg.password.clone()).await {
+    let hash = match sign_in::hash(reg.password.clone()).await {
         Ok(h) => h,
         Err(e) => return respond(refuse(&state, &req, t, csrf, &form, e).await, cookie),
     };
     let now = state.clock.now();
     let created = db::transaction(&state.pool, move |conn| {
-        let (_, user) = accounts::register(conn, now, &reg, &hash)?;
+        let (_, user) = accounts::registration::register(conn, now, &reg, &hash)?;
         Ok(sessions::create(conn, now, user.id)?)
     })
     .await;

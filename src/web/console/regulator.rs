@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::declarations::notice;
 use super::{Ctx, Errors, Form, Input, RegulatorUser, see_other};
 use crate::db;
-use crate::domain::complaint::Status;
+use crate::domain::complaint::{Status, Status as ComplaintStatus};
+use crate::domain::supervision::{CampaignStatus, Grade, InspectionStatus};
 use crate::domain::workdays::Calendar;
 use crate::error::{ApiError, Code, FieldError};
 use crate::services::complaints::{self, ComplaintListItem, ListFilter as ComplaintFilter};
@@ -35,7 +36,7 @@ pub fn with_deadlines(cal: &Calendar, items: Vec<ComplaintListItem>, today: Naiv
     items
         .into_iter()
         .map(|c| {
-            let deadline = match Status::parse(&c.status) {
+            let deadline = match Some(c.status) {
                 Some(Status::Received) => Some(c.acceptance_due),
                 Some(Status::Accepted | Status::Assigned) => c.conclusion_due,
                 _ => None,
@@ -62,11 +63,11 @@ pub struct HomePage {
 }
 
 impl HomePage {
-    pub fn status(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.codes.inspection_statuses, s)
+    pub fn status(&self, s: &InspectionStatus) -> &'static str {
+        s.label()
     }
-    pub fn complaint_status(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.codes.complaint_statuses, s)
+    pub fn complaint_status(&self, s: &ComplaintStatus) -> &'static str {
+        s.label()
     }
 }
 
@@ -78,12 +79,12 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let mine: Vec<InspectionView> =
             inspections::list(conn, &actor, &ListFilter { assignee_me: true, ..ListFilter::default() }, today)?
                 .into_iter()
-                .filter(|i| matches!(i.status.as_str(), "assigned" | "responded"))
+                .filter(|i| matches!(i.status, InspectionStatus::Assigned | InspectionStatus::Responded))
                 .collect();
         let ordered = inspections::list(
             conn,
             &actor,
-            &ListFilter { status: Some("rectification_ordered".into()), ..ListFilter::default() },
+            &ListFilter { status: Some(InspectionStatus::RectificationOrdered), ..ListFilter::default() },
             today,
         )?;
         let week = today + chrono::Duration::days(7);
@@ -135,8 +136,8 @@ pub struct CampaignsPage {
 }
 
 impl CampaignsPage {
-    pub fn status(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.console.campaign_statuses, s)
+    pub fn status(&self, s: &CampaignStatus) -> &'static str {
+        s.label()
     }
 }
 
@@ -423,13 +424,13 @@ pub struct CampaignPage {
 
 impl CampaignPage {
     pub fn status(&self) -> &'static str {
-        self.t.codes_label(self.t.console.campaign_statuses, &self.c.status)
+        self.c.status.label()
     }
-    pub fn inspection_status(&self, s: &str) -> &'static str {
-        self.t.codes_label(self.t.codes.inspection_statuses, s)
+    pub fn inspection_status(&self, s: &InspectionStatus) -> &'static str {
+        s.label()
     }
-    pub fn grade(&self, g: &Option<String>) -> &'static str {
-        self.t.grade(g.as_deref())
+    pub fn grade(&self, g: &Option<Grade>) -> &'static str {
+        self.t.grade(*g)
     }
 }
 

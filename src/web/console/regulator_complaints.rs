@@ -12,11 +12,11 @@ use super::declarations::notice;
 use super::regulator::{QueueItem, with_deadlines};
 use super::{Ctx, Errors, Form, Input, RegulatorUser, see_other};
 use crate::db;
-use crate::domain::complaint::{Outcome, Status};
+use crate::domain::complaint::{Event, Outcome, Status};
+use crate::domain::supervision::FlagCode;
 use crate::error::{ApiError, Code};
 use crate::services::complaints::workflow::{self, ComplainantView};
 use crate::services::complaints::{self, ComplaintView, ListFilter};
-use crate::services::flags;
 use crate::services::{accounts, calendar};
 use crate::web::format;
 use crate::web::i18n::Strings;
@@ -48,8 +48,7 @@ pub async fn queue(ctx: RegulatorUser) -> HttpResponse {
     let today = ctx.state.clock.today();
     let loaded = db::run(&ctx.state.pool, move |conn| {
         let list = complaints::list_for(conn, &actor, &filter, today, 1, 100)?;
-        let items =
-            list.items.into_iter().filter(|c| !open || Status::parse(&c.status).is_some_and(Status::is_open)).collect();
+        let items = list.items.into_iter().filter(|c| !open || c.status.is_open()).collect();
         Ok((with_deadlines(&calendar::load(conn)?, items, today), list.total))
     })
     .await;
@@ -101,13 +100,14 @@ pub struct ComplaintPage {
 
 impl ComplaintPage {
     pub fn status(&self) -> &'static str {
-        self.t.codes_label(self.t.codes.complaint_statuses, &self.c.status)
+        self.c.status.label()
     }
-    pub fn is(&self, s: &str) -> bool {
-        self.c.status == s
+    /// Whether the complaint is in the state of this code (the template's branches).
+    pub fn is(&self, code: &str) -> bool {
+        self.c.status.as_str() == code
     }
-    pub fn event(&self, e: &str) -> &'static str {
-        self.t.codes_label(self.t.codes.complaint_events, e)
+    pub fn event(&self, e: &Event) -> &'static str {
+        e.label()
     }
     pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         format::datetime(*t)
@@ -144,8 +144,8 @@ async fn complaint_page(
         let item = complaints::ComplaintListItem {
             id: view.id,
             tracking_code: view.tracking_code.clone(),
-            category: view.category.clone(),
-            status: view.status.clone(),
+            category: view.category,
+            status: view.status,
             division_code: view.division_code.clone(),
             organization_name: None,
             declaration_id: view.declaration_id,
@@ -167,9 +167,9 @@ async fn complaint_page(
         Some(format!("{d}（{left}）"))
     });
     let outcomes = t.console.outcomes.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
-    let flag_codes = [flags::UNDER_CHECK, flags::RECTIFICATION_ORDERED]
+    let flag_codes = [FlagCode::UnderCheck, FlagCode::RectificationOrdered]
         .iter()
-        .map(|code| (code.to_string(), t.label(t.codes.flags, code).to_string()))
+        .map(|code| (code.to_string(), code.label().to_string()))
         .collect();
     let mine = view.assignee_id == Some(ctx.user.actor.user_id);
     let mut form = form.clone();

@@ -11,6 +11,7 @@ use super::inspections::findings_of;
 use super::{Ctx, Errors, Form, Input, RegulatorUser, see_other};
 use crate::audit::AuditEvent;
 use crate::db;
+use crate::domain::supervision::FlagCode;
 use crate::error::{ApiError, Code, FieldError};
 use crate::services::audit_log::{self, AuditFilter};
 use crate::services::flags::{self, ActiveFlag};
@@ -49,10 +50,10 @@ pub struct InspectionPage {
 
 impl InspectionPage {
     pub fn status(&self) -> &'static str {
-        self.t.codes_label(self.t.codes.inspection_statuses, &self.i.status)
+        self.i.status.label()
     }
     pub fn grade_words(&self) -> &'static str {
-        self.t.grade(self.i.grade.as_deref())
+        self.t.grade(self.i.grade)
     }
 }
 
@@ -227,9 +228,9 @@ async fn flags_page(ctx: &Ctx, form: &Form, errors: &Errors) -> Result<FlagsPage
     let c = &t.console;
     let actor = ctx.actor();
     let list = db::run(&ctx.state.pool, move |conn| Ok(flags::active_within(conn, &actor)?)).await?;
-    let codes = [flags::UNDER_CHECK, flags::RECTIFICATION_ORDERED]
+    let codes = [FlagCode::UnderCheck, FlagCode::RectificationOrdered]
         .iter()
-        .map(|code| (code.to_string(), t.label(t.codes.flags, code).to_string()))
+        .map(|code| (code.to_string(), code.label().to_string()))
         .collect();
     Ok(FlagsPage {
         t,

@@ -11,7 +11,7 @@ use crate::domain::complaint::{Category, Event, Status as ComplaintStatus};
 use crate::domain::declaration::{Comparator, Kind, Status as DeclarationStatus, VersionStatus};
 use crate::domain::organization::OrgKind;
 use crate::domain::standard_number::StandardType;
-use crate::domain::supervision::{FindingCategory, FlagCode, Grade, InspectionStatus, FindingCode};
+use crate::domain::supervision::{FindingCategory, FindingCode, FlagCode, Grade, InspectionStatus};
 
 /// A table of code -> words.
 pub type Labels = &'static [(&'static str, &'static str)];
@@ -457,8 +457,8 @@ impl Strings {
     }
 
     /// The words for an inspection's grade, or "no result yet".
-    pub fn grade(&self, grade: Option<&str>) -> &'static str {
-        grade.map_or(self.codes.grade_pending, |g| self.codes_label(self.codes.grades, g))
+    pub fn grade(&self, grade: Option<Grade>) -> &'static str {
+        grade.map_or(self.codes.grade_pending, Grade::label)
     }
 
     /// Fills the `{}` placeholders of a pattern in order.

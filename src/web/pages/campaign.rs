@@ -7,6 +7,7 @@ use askama::Template;
 use uuid::Uuid;
 
 use crate::db;
+use crate::domain::supervision::{Grade, InspectionStatus};
 use crate::services::supervision::campaigns::{self, CampaignReport};
 use crate::state::AppState;
 use crate::web::i18n::Strings;
@@ -81,8 +82,8 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
             title: i.standard_title.clone(),
             organization: i.organization_name.clone(),
             org_href: format!("/organizations/{}", i.uscc),
-            grade: t.codes_label(t.codes.grades, &i.grade),
-            grade_code: i.grade.clone(),
+            grade: i.grade.label(),
+            grade_code: i.grade.to_string(),
             findings: i
                 .findings
                 .as_array()
@@ -98,17 +99,17 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
                 })
                 .unwrap_or_default(),
             due: i.rectification_due.map(format::day).unwrap_or_default(),
-            status: t.codes_label(t.codes.inspection_statuses, &i.status),
+            status: i.status.label(),
         })
         .collect();
     let g = &r.grades;
     let grades = vec![
-        (t.codes_label(t.codes.grades, "compliant"), g.compliant),
-        (t.codes_label(t.codes.grades, "compliant_with_defects"), g.compliant_with_defects),
-        (t.codes_label(t.codes.grades, "non_compliant"), g.non_compliant),
+        (Grade::Compliant.label(), g.compliant),
+        (Grade::CompliantWithDefects.label(), g.compliant_with_defects),
+        (Grade::NonCompliant.label(), g.non_compliant),
         (t.codes.grade_pending, g.pending),
-        (t.codes_label(t.codes.inspection_statuses, "rectified"), g.rectified),
-        (t.codes_label(t.codes.inspection_statuses, "not_rectified"), g.not_rectified),
+        (InspectionStatus::Rectified.label(), g.rectified),
+        (InspectionStatus::NotRectified.label(), g.not_rectified),
     ];
     let page = ReportPage {
         t,

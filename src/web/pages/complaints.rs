@@ -387,19 +387,15 @@ pub async fn track(
     let mut page = track_page(t, csrf, code);
     let status = match found {
         Ok(view) => {
-            page.status = Some(t.codes_label(t.codes.complaint_statuses, &view.status));
-            page.status_code = view.status.clone();
+            page.status = Some(view.status.label());
+            page.status_code = view.status.to_string();
             page.code = view.tracking_code;
             page.acceptance_due = format::day(view.acceptance_due);
             page.conclusion_due = view.conclusion_due.map(format::day).unwrap_or_default();
             page.updates = view
                 .updates
                 .into_iter()
-                .map(|u| UpdateRow {
-                    at: format::datetime(u.at),
-                    event: t.codes_label(t.codes.complaint_events, &u.event),
-                    reply: u.public_reply,
-                })
+                .map(|u| UpdateRow { at: format::datetime(u.at), event: u.event.label(), reply: u.public_reply })
                 .collect();
             StatusCode::OK
         }

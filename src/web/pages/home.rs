@@ -38,7 +38,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<We
     let t = strings(&req);
     let names = ws.names(&state).await.or_page(&req)?;
     let newest = SearchRequest {
-        statuses: vec!["public"],
+        statuses: vec![crate::domain::declaration::Status::Public],
         sort: Some(Sort::NewestFirst),
         page: 1,
         per_page: 6,
@@ -47,7 +47,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<We
     };
     let found = state.search(&newest).await.or_page(&req)?;
     let (organizations, closed) = db::run(&state.pool, |conn| {
-        Ok((crate::services::accounts::count_organizations(conn)?, campaigns::closed(conn, 5)?))
+        Ok((crate::services::accounts::profile::count_organizations(conn)?, campaigns::closed(conn, 5)?))
     })
     .await
     .or_page(&req)?;

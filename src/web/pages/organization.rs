@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::db;
 use crate::domain::uscc::Uscc;
 use crate::extract::parse_query;
-use crate::services::accounts::{self, PublicOrganization};
+use crate::services::accounts::{self, profile::PublicOrganization};
 use crate::services::declarations as decls;
 use crate::state::AppState;
 use crate::web::i18n::Strings;
@@ -62,7 +62,7 @@ pub async fn organization(req: HttpRequest, state: web::Data<AppState>, ws: web:
     let names = ws.names(&state).await.or_page(&req)?;
     let code = uscc.as_str().to_string();
     let (org, list) = db::run(&state.pool, move |conn| {
-        let org = accounts::public_organization(conn, &code)?;
+        let org = accounts::profile::public_organization(conn, &code)?;
         let list = decls::list_public_for_uscc(conn, &code, None, page, PER_PAGE)?;
         Ok((org, list))
     })
@@ -94,7 +94,7 @@ pub async fn organization(req: HttpRequest, state: web::Data<AppState>, ws: web:
     let page_view = OrganizationPage {
         t,
         chrome: Chrome::new(t, org.name.clone(), "search"),
-        kind: t.codes_label(t.codes.org_kinds, &org.kind),
+        kind: org.kind.label(),
         division: org.division_name.clone().unwrap_or_else(|| org.division_code.clone()),
         industry,
         registered: format::date(org.registered_at),

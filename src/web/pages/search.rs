@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 
 use super::DeclarationCard;
+use crate::domain::coded::Coded;
 use crate::error::ApiError;
 use crate::extract::parse_query;
 use crate::search::engine::SearchResponse;
@@ -119,6 +120,11 @@ fn label(table: Labels, code: &str) -> String {
     table.iter().find(|(c, _)| *c == code).map(|(_, l)| l.to_string()).unwrap_or_else(|| code.to_string())
 }
 
+/// The codes of coded values (the facets' keys).
+fn codes_of<T: Coded>(values: &[T]) -> Vec<&'static str> {
+    values.iter().map(|v| v.code()).collect()
+}
+
 /// A group of links from a facet: every value the table knows, with its count.
 fn coded_group(
     title: &'static str,
@@ -161,8 +167,15 @@ fn build_filters(
 ) -> Built {
     let f = &res.facets;
     let mut groups = vec![
-        coded_group(t.search.kind, "kind", t.codes.kinds, &f.kind, &r.kinds, cur),
-        coded_group(t.search.standard_type, "standard_type", t.codes.standard_types, &f.standard_type, &r.types, cur),
+        coded_group(t.search.kind, "kind", t.codes.kinds, &f.kind, &codes_of(&r.kinds), cur),
+        coded_group(
+            t.search.standard_type,
+            "standard_type",
+            t.codes.standard_types,
+            &f.standard_type,
+            &codes_of(&r.types),
+            cur,
+        ),
     ];
     // Districts of Chongqing with results, most first.
     let mut districts: Vec<FacetLink> = names
@@ -244,13 +257,10 @@ fn build_filters(
 
     let mut active = Vec::new();
     for k in &r.kinds {
-        active.push(ActiveFilter { label: label(t.codes.kinds, k), remove_href: href(cur, "kind", None) });
+        active.push(ActiveFilter { label: k.label().to_string(), remove_href: href(cur, "kind", None) });
     }
     for k in &r.types {
-        active.push(ActiveFilter {
-            label: label(t.codes.standard_types, k),
-            remove_href: href(cur, "standard_type", None),
-        });
+        active.push(ActiveFilter { label: k.label().to_string(), remove_href: href(cur, "standard_type", None) });
     }
     if let Some(d) = &r.division {
         let name = names.division_prefix(d).map(str::to_string).unwrap_or_else(|| d.clone());

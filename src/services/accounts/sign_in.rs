@@ -8,11 +8,12 @@ use std::sync::LazyLock;
 
 use tokio::sync::Semaphore;
 
+use chrono::{DateTime, Utc};
+
+use super::{UserRow, find_user_by_email, throttle};
 use crate::crypto::password;
-use crate::db;
+use crate::db::{self, PgPool};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::services::accounts::{self, UserRow};
-use crate::state::AppState;
 
 /// At most one argon2 computation per core at a time. Each takes 19 MiB while it runs, and the
 /// allocator keeps what it once held, so sixteen sign-ins at once would leave the server ~300 MiB
@@ -28,17 +29,22 @@ async fn argon2_slot<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) 
 
 /// The user behind an e-mail and password, or `invalid_credentials` (401) / `rate_limited` (429
 /// with Retry-After). The e-mail is compared lower-case.
-pub async fn check_credentials(state: &AppState, email: &str, password: String, ip: &str) -> ApiResult<UserRow> {
+pub async fn check_credentials(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    email: &str,
+    password: String,
+    ip: &str,
+) -> ApiResult<UserRow> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() || email.len() > 254 || password.len() > 1024 {
         return Err(ApiError::of(Code::InvalidCredentials));
     }
-    let keys = vec![accounts::account_key(&email), accounts::ip_key(ip)];
-    let now = state.clock.now();
+    let keys = vec![throttle::account_key(&email), throttle::ip_key(ip)];
     let lookup_email = email.clone();
-    let (blocked, user) = db::run(&state.pool, move |conn| {
-        let blocked = accounts::throttled_for(conn, now, &keys)?;
-        let user = if blocked.is_none() { accounts::find_user_by_email(conn, &lookup_email)? } else { None };
+    let (blocked, user) = db::run(pool, move |conn| {
+        let blocked = throttle::throttled_for(conn, now, &keys)?;
+        let user = if blocked.is_none() { find_user_by_email(conn, &lookup_email)? } else { None };
         Ok((blocked, user))
     })
     .await?;
@@ -57,7 +63,7 @@ pub async fn check_credentials(state: &AppState, email: &str, password: String, 
     })
     .await?;
     let user = user.filter(|_| ok);
-    record_outcome(state, &email, ip, user.is_some()).await?;
+    record_outcome(pool, now, &email, ip, user.is_some()).await?;
     user.ok_or_else(|| ApiError::of(Code::InvalidCredentials))
 }
 
@@ -66,14 +72,14 @@ fn rate_limited(what: &str, secs: i64) -> ApiError {
 }
 
 /// A success clears the account's count; a failure counts for the account and the client IP.
-async fn record_outcome(state: &AppState, email: &str, ip: &str, ok: bool) -> ApiResult<()> {
-    let (acct, ip_key, now) = (accounts::account_key(email), accounts::ip_key(ip), state.clock.now());
-    db::transaction(&state.pool, move |conn| {
+async fn record_outcome(pool: &PgPool, now: DateTime<Utc>, email: &str, ip: &str, ok: bool) -> ApiResult<()> {
+    let (acct, ip_key) = (throttle::account_key(email), throttle::ip_key(ip));
+    db::transaction(pool, move |conn| {
         if ok {
-            accounts::clear_throttle(conn, &acct)?;
+            throttle::clear_throttle(conn, &acct)?;
         } else {
-            accounts::record_failure(conn, now, &acct, accounts::ACCOUNT_MAX_FAILURES)?;
-            accounts::record_failure(conn, now, &ip_key, accounts::IP_MAX_FAILURES)?;
+            throttle::record_failure(conn, now, &acct, throttle::ACCOUNT_MAX_FAILURES)?;
+            throttle::record_failure(conn, now, &ip_key, throttle::IP_MAX_FAILURES)?;
         }
         Ok(())
     })
@@ -84,15 +90,20 @@ async fn record_outcome(state: &AppState, email: &str, ip: &str, ok: bool) -> Ap
 /// like a sign-in: a wrong one is a failure of the account and of the client IP, and while
 /// either is throttled nothing is checked (`rate_limited`, 429 with Retry-After). Without this a
 /// stolen session could guess the password at argon2 speed.
-pub async fn verify_current(state: &AppState, user: &UserRow, password: String, ip: &str) -> ApiResult<bool> {
-    let keys = vec![accounts::account_key(&user.email), accounts::ip_key(ip)];
-    let now = state.clock.now();
-    if let Some(secs) = db::run(&state.pool, move |conn| Ok(accounts::throttled_for(conn, now, &keys)?)).await? {
+pub async fn verify_current(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    user: &UserRow,
+    password: String,
+    ip: &str,
+) -> ApiResult<bool> {
+    let keys = vec![throttle::account_key(&user.email), throttle::ip_key(ip)];
+    if let Some(secs) = db::run(pool, move |conn| Ok(throttle::throttled_for(conn, now, &keys)?)).await? {
         return Err(rate_limited("当前密码错误次数过多", secs));
     }
     let hash = user.password_hash.clone();
     let ok = password.len() <= 1024 && argon2_slot(move || password::verify(&password, &hash)).await?;
-    record_outcome(state, &user.email, ip, ok).await?;
+    record_outcome(pool, now, &user.email, ip, ok).await?;
     Ok(ok)
 }
 
