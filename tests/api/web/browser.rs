@@ -180,6 +180,33 @@ impl Browser {
         }
     }
 
+    /// Clicks something that loads a new page and waits until the new page is there (a click can
+    /// return before the navigation it starts, and the old page still answers).
+    pub async fn nav(&self, css: &str) {
+        self.js("window.__stdregOldPage = true").await;
+        self.click(css).await;
+        self.wait_new_page(css).await;
+    }
+
+    /// [`Self::nav`] by a link's text.
+    pub async fn nav_link(&self, text: &str) {
+        self.js("window.__stdregOldPage = true").await;
+        self.click_link(text).await;
+        self.wait_new_page(text).await;
+    }
+
+    async fn wait_new_page(&self, what: &str) {
+        for _ in 0..200 {
+            if self.js("return window.__stdregOldPage === undefined && document.readyState === 'complete'").await
+                == Value::Bool(true)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{what} did not load a new page");
+    }
+
     pub async fn click_link(&self, text: &str) {
         let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::LinkText(text)).await;
         el.unwrap_or_else(|e| panic!("no link {text}: {e}")).click().await.expect("click link");
@@ -277,7 +304,7 @@ async fn browser_search_facets_declaration_and_diff() {
 
     // a Chinese word from the home page's search box
     b.fill("#home-q", "火锅底料").await;
-    b.click(".hero button[type=submit]").await;
+    b.nav(".hero button[type=submit]").await;
     let total = b.text("#total").await;
     assert!(total.contains("共找到"), "{total}");
     let results = b.text("ol.results").await;
@@ -287,7 +314,7 @@ async fn browser_search_facets_declaration_and_diff() {
     b.shot("02-search-chinese", true).await;
 
     // follow a facet: the district 沙坪坝区, then remove it again with its chip
-    b.click("aside.filters a[href*='division=500106']").await;
+    b.nav("aside.filters a[href*='division=500106']").await;
     let url = b.client.current_url().await.expect("url");
     assert!(url.as_str().contains("division=500106"), "{url}");
     assert!(b.text(".chips").await.contains("沙坪坝区"));
@@ -304,11 +331,11 @@ async fn browser_search_facets_declaration_and_diff() {
     // a loosely typed number, then open the result
     b.goto(&format!("{base}/search")).await;
     b.fill("#q", "gb17761").await;
-    b.click("form.searchbox button[type=submit]").await;
+    b.nav("form.searchbox button[type=submit]").await;
     let first = b.text("ol.results li:first-child .result-number").await;
     assert!(first.contains("GB 17761-2024"), "{first}");
     b.shot("04-search-number", false).await;
-    b.click("ol.results li:first-child a.result-title").await;
+    b.nav("ol.results li:first-child a.result-title").await;
     assert_eq!(b.text("h1").await, "电动自行车安全技术规范");
     assert!(b.client.current_url().await.expect("url").as_str().ends_with(&s.ebike));
     b.check_page("declaration").await;
@@ -321,7 +348,7 @@ async fn browser_search_facets_declaration_and_diff() {
     assert!(b.text("#ind-h").await.contains("指标"));
     b.check_page("declaration with versions").await;
     b.shot("05-declaration", true).await;
-    b.click("form.compare button[type=submit]").await;
+    b.nav("form.compare button[type=submit]").await;
     assert!(b.text("h1").await.contains("第 1 版与第 2 版的差异"));
     let diff = b.text("main").await;
     assert!(diff.contains("清油火锅底料") && diff.contains("3.5"), "{diff}");
@@ -329,8 +356,8 @@ async fn browser_search_facets_declaration_and_diff() {
     b.shot("06-diff", true).await;
 
     // an organization page
-    b.click_link("← 返回声明").await;
-    b.click(".orgname a").await;
+    b.nav_link("← 返回声明").await;
+    b.nav(".orgname a").await;
     assert_eq!(b.text("h1").await, "重庆巴渝老灶火锅食品有限公司");
     b.check_page("organization").await;
     b.shot("07-organization", true).await;
@@ -368,7 +395,7 @@ async fn browser_complaint_filed_and_tracked() {
     let base = &app.address;
 
     b.goto(&format!("{base}/declarations/{id}")).await;
-    b.click(".report-card a.button").await;
+    b.nav(".report-card a.button").await;
     assert_eq!(b.text("h1").await, "投诉举报");
     assert!(b.text(".target-summary").await.contains("Q/LJZN 003-2025"), "the form is pre-filled");
     assert!(b.text(".promise").await.contains("加密保存"), "the confidentiality promise is stated");
@@ -376,7 +403,7 @@ async fn browser_complaint_filed_and_tracked() {
     b.click("label[for=cat-false_indicator]").await;
     b.fill("#description", "购买的 LJ-BCD-452 冰箱实测耗电量约 1.3 kWh/24h，明显高于声明的 0.95 kWh/24h。").await;
     b.shot("10-complaint-form", true).await;
-    b.click("form.form button[type=submit]").await;
+    b.nav("form.form button[type=submit]").await;
 
     assert_eq!(b.text("h1").await, "已收到您的反映");
     let code = b.text("#tracking-code").await;
@@ -387,13 +414,13 @@ async fn browser_complaint_filed_and_tracked() {
     b.check_page("receipt").await;
     b.shot("11-complaint-receipt", false).await;
 
-    b.click_link("查询办理进度").await;
+    b.nav_link("查询办理进度").await;
     assert_eq!(
         b.client.find(Locator::Css("#code")).await.expect("code").prop("value").await.expect("v"),
         Some(code.clone())
     );
     b.fill("#key", &key).await;
-    b.click("form.form button[type=submit]").await;
+    b.nav("form.form button[type=submit]").await;
     let result = b.text("#track-result").await;
     assert!(result.contains("已收到，等待受理") && result.contains("收到投诉举报"), "{result}");
     b.check_page("tracking").await;
@@ -409,7 +436,7 @@ async fn browser_campaign_report_stats_and_open_data() {
     let base = &app.address;
 
     b.goto(&format!("{base}/")).await;
-    b.click(&format!("a[href='/campaigns/{}/report']", s.campaign)).await;
+    b.nav(&format!("a[href='/campaigns/{}/report']", s.campaign)).await;
     assert!(b.text("h1").await.contains("沙坪坝区"));
     assert_eq!(b.text("#seed").await, "shapingba-2025-q3");
     let findings = b.text("#find-h + ol").await;
@@ -433,7 +460,7 @@ async fn browser_campaign_report_stats_and_open_data() {
     b.goto(&format!("{base}/open-data")).await;
     b.check_page("open data").await;
     b.shot("15-open-data", false).await;
-    b.click_link("查看接口文档").await;
+    b.nav_link("查看接口文档").await;
     assert_eq!(b.text("h1").await, "接口文档");
     b.fill("#api-filter", "/search").await;
     let visible = b.js("return [...document.querySelectorAll('[data-api-op]')].filter(o => !o.hidden).length").await;

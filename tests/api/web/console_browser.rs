@@ -31,30 +31,13 @@ async fn set_date(b: &Browser, id: &str, date: chrono::NaiveDate) {
     b.js(&format!("document.getElementById('{id}').value = '{date}'")).await;
 }
 
-/// Clicks something that loads a new page and waits until the new page is there (a click can
-/// return before the navigation it starts).
+/// Clicks something that loads a new page and waits for it ([`Browser::nav`]).
 async fn nav(b: &Browser, css: &str) {
-    b.js("window.__stdregOldPage = true").await;
-    b.click(css).await;
-    wait_new_page(b, css).await;
+    b.nav(css).await;
 }
 
 async fn nav_link(b: &Browser, text: &str) {
-    b.js("window.__stdregOldPage = true").await;
-    b.click_link(text).await;
-    wait_new_page(b, text).await;
-}
-
-async fn wait_new_page(b: &Browser, what: &str) {
-    for _ in 0..200 {
-        if b.js("return window.__stdregOldPage === undefined && document.readyState === 'complete'").await
-            == serde_json::Value::Bool(true)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what} did not load a new page");
+    b.nav_link(text).await;
 }
 
 async fn sign_in(b: &Browser, base: &str, email: &str) {
