@@ -201,6 +201,34 @@ pub fn history(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagView>
     flags::table.filter(flags::declaration_id.eq(decl)).order(flags::raised_at).select(FlagView::as_select()).load(conn)
 }
 
+/// A flag in a declaration's public history, with where it came from.
+#[derive(serde::Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct FlagRecord {
+    #[serde(flatten)]
+    pub flag: FlagView,
+    /// Who raised it: `campaign` (a spot-check campaign and its inspection), `complaint` (a
+    /// complaint's conclusion and its rectification), `regulator` (ad hoc), `system` (the overdue job).
+    pub source: &'static str,
+}
+
+/// Where a flag came from (see [`FlagRecord::source`]).
+pub fn source_of(f: &FlagView) -> &'static str {
+    if f.campaign_id.is_some() {
+        "campaign"
+    } else if f.complaint_id.is_some() {
+        "complaint"
+    } else if f.code == OVERDUE {
+        "system"
+    } else {
+        "regulator"
+    }
+}
+
+/// The public flag history of a declaration: every flag, raised and resolved, oldest first.
+pub fn records(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagRecord>> {
+    Ok(history(conn, decl)?.into_iter().map(|flag| FlagRecord { source: source_of(&flag), flag }).collect())
+}
+
 /// A regulator raises an ad hoc flag (`under_check` or `rectification_ordered`) on a declaration
 /// of their jurisdiction: `POST /declarations/{id}/flags` and the console's flags page.
 pub fn raise_by_regulator(

@@ -15,4 +15,5 @@ mod search;
 mod seed;
 mod stats;
 mod supervision;
+mod supervision_holds;
 mod web;

@@ -622,6 +622,7 @@ pub fn withdraw(
     }
     let decl = lock_owned(conn, actor, id)?;
     check(status_of(&decl), decl.draft_version.is_some(), Action::Withdraw).map_err(refuse)?;
+    super::supervision::refuse_withdrawal_if_supervised(conn, id)?;
     let versions = end_live_versions(conn, now, &decl, Ended::Withdrawn, reason)?;
     let view = get_for(conn, Some(actor), id)?;
     // The audit append holds the chain's lock until commit: do it last.

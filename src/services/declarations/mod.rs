@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod input;
 pub mod lifecycle;
+pub mod supervision;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -155,6 +156,12 @@ pub struct DeclarationView {
     pub end_reason: Option<String>,
     /// Active supervision flags.
     pub flags: Vec<FlagView>,
+    /// Every flag, active and resolved (raised, resolved, and by whom: campaign, complaint,
+    /// regulator or the overdue job), oldest first.
+    pub flag_history: Vec<crate::services::flags::FlagRecord>,
+    /// Earlier records of the same standard number by the same organization that ended (withdrawn
+    /// or abolished), with their end and their supervision history.
+    pub earlier_records: Vec<supervision::EarlierRecord>,
     pub versions: Vec<VersionSummary>,
     pub warnings: Vec<Warning>,
 }
@@ -238,7 +245,9 @@ pub fn view(
     include_drafts: bool,
 ) -> ApiResult<DeclarationView> {
     let organization = organization_brief(conn, decl.organization_id)?;
-    let flags = active_flags(conn, decl.id)?;
+    let flag_history = crate::services::flags::records(conn, decl.id)?;
+    let flags = flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(|f| f.flag.clone()).collect();
+    let earlier_records = supervision::earlier_records(conn, decl)?;
     let versions = versions(conn, decl.id, include_drafts)?;
     let products: Vec<Product> = serde_json::from_value(v.products).map_err(ApiError::internal)?;
     let indicators: Vec<Indicator> = serde_json::from_value(v.indicators).map_err(ApiError::internal)?;
@@ -277,6 +286,8 @@ pub fn view(
         ended_at: v.ended_at,
         end_reason: v.end_reason,
         flags,
+        flag_history,
+        earlier_records,
         versions,
         warnings,
     })

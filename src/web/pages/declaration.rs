@@ -41,6 +41,34 @@ pub struct FlagRow {
     pub meaning: &'static str,
     pub note: Option<String>,
     pub raised: String,
+    /// Who raised it (spot check, complaint, regulator, overdue job).
+    pub source: &'static str,
+    /// Empty while active.
+    pub resolved: String,
+    pub resolution: Option<String>,
+}
+
+/// An ended earlier record of the same number, with its supervision history.
+pub struct EarlierRow {
+    pub href: String,
+    pub number: String,
+    pub status: &'static str,
+    pub ended: String,
+    pub reason: Option<String>,
+    pub flags: Vec<FlagRow>,
+}
+
+fn flag_row(t: &'static Strings, r: &crate::services::flags::FlagRecord) -> FlagRow {
+    let f = &r.flag;
+    FlagRow {
+        name: t.codes_label(t.codes.flags, &f.code),
+        meaning: (t.flag_meaning)(&f.code),
+        note: f.note.clone().filter(|n| !n.trim().is_empty()),
+        raised: format::date(f.raised_at),
+        source: t.codes_label(t.codes.flag_sources, r.source),
+        resolved: format::opt_date(f.resolved_at),
+        resolution: f.resolution.clone().filter(|n| !n.trim().is_empty()),
+    }
 }
 
 pub struct VersionRow {
@@ -73,6 +101,8 @@ pub struct DeclarationPage {
     pub products: Vec<ProductRow>,
     pub indicators: Vec<IndicatorRow>,
     pub flags: Vec<FlagRow>,
+    pub flag_history: Vec<FlagRow>,
+    pub earlier: Vec<EarlierRow>,
     pub versions: Vec<VersionRow>,
     pub compare_from: i32,
     pub compare_to: i32,
@@ -148,14 +178,18 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
             }
         })
         .collect();
-    let flags = d
-        .flags
+    let flags = d.flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(|f| flag_row(t, f)).collect();
+    let flag_history = d.flag_history.iter().map(|f| flag_row(t, f)).collect();
+    let earlier = d
+        .earlier_records
         .iter()
-        .map(|f| FlagRow {
-            name: label(t.codes.flags, &f.code),
-            meaning: (t.flag_meaning)(&f.code),
-            note: f.note.clone().filter(|n| !n.trim().is_empty()),
-            raised: format::date(f.raised_at),
+        .map(|e| EarlierRow {
+            href: format!("/declarations/{}", e.id),
+            number: e.standard_number.clone(),
+            status: label(t.codes.statuses, &e.status),
+            ended: format::opt_date(e.ended_at),
+            reason: e.end_reason.clone(),
+            flags: e.flags.iter().map(|f| flag_row(t, f)).collect(),
         })
         .collect();
     let versions: Vec<VersionRow> = d
@@ -199,6 +233,8 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         products,
         indicators,
         flags,
+        flag_history,
+        earlier,
         versions,
         compare_from,
         compare_to,
