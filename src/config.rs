@@ -59,7 +59,10 @@ pub const KEYS: &[Key] = &[
     key("migrate_on_start", "run pending migrations when serve starts (default false)"),
     key("run_workers", "serve also runs the outbox and scheduled workers (default true)"),
     key("worker_poll_ms", "outbox poll interval when idle (default 200)"),
-    key("trust_forwarded_for", "take the client IP from X-Forwarded-For (only behind a trusted proxy; default false)"),
+    key(
+        "trust_forwarded_for",
+        "take the client IP from the right-most X-Forwarded-For entry (only behind a trusted proxy that sets it; default false)",
+    ),
 ];
 
 /// The window of `complaint_rate_limit`.

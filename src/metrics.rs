@@ -39,6 +39,13 @@ impl Default for Metrics {
     }
 }
 
+/// The method as a label: the standard methods as they are, anything else `other` (actix accepts
+/// any token as a method, and each would be a new series).
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
+}
+
 impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("stdreg");
@@ -77,7 +84,11 @@ impl Metrics {
         }
     }
 
+    /// Counts a request. Every label comes from a fixed set, whatever the request says: the
+    /// method is one of HTTP's own or `other`, the route is a registered pattern (or `unmatched`,
+    /// chosen by the caller), the status is a number HTTP allows.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.requests
             .get_or_create(&RequestLabels { method: method.to_string(), route: route.to_string(), status })
             .inc();
@@ -92,5 +103,23 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_are_one_label() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("ANYTHING"), "other");
+        assert_eq!(method_label("get"), "other");
+        let m = Metrics::new();
+        for method in ["A", "B", "C"] {
+            m.observe(method, "/healthz", 405, 0.001);
+        }
+        let text = m.encode();
+        assert_eq!(text.matches("method=\"other\",route=\"/healthz\",status=\"405\"").count(), 1, "{text}");
     }
 }

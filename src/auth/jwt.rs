@@ -1,5 +1,6 @@
 //! Access tokens: short-lived HS256 JWTs. The algorithm is fixed by the server; issuer, audience,
-//! expiry and subject are required and checked.
+//! expiry and subject are required and checked, and the user's token version (`ver`) is compared
+//! with the database on every request (see `auth::authenticate`).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use secrecy::ExposeSecret;
@@ -24,6 +25,10 @@ pub struct Claims {
     pub org: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jurisdiction: Option<String>,
+    /// The user's token version when issued; a token whose version is no longer the user's has
+    /// been ended (sign-out, password change, removal).
+    #[serde(default)]
+    pub ver: i32,
 }
 
 pub struct JwtKeys {
@@ -42,7 +47,8 @@ impl JwtKeys {
         }
     }
 
-    /// Signs an access token for a user, valid from `now` for the configured lifetime.
+    /// Signs an access token for a user at their current token version, valid from `now` for the
+    /// configured lifetime.
     pub fn issue(
         &self,
         now: i64,
@@ -50,6 +56,7 @@ impl JwtKeys {
         role: &str,
         org: Option<Uuid>,
         jurisdiction: Option<String>,
+        ver: i32,
     ) -> anyhow::Result<String> {
         let claims = Claims {
             iss: ISSUER.into(),
@@ -60,6 +67,7 @@ impl JwtKeys {
             role: role.into(),
             org,
             jurisdiction,
+            ver,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| anyhow::anyhow!("jwt encode: {e}"))
     }

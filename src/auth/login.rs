@@ -1,7 +1,8 @@
 //! The one sign-in rule, shared by `POST /api/v1/auth/login` and the console's `/login`: per
 //! account and per client IP throttling (PostgreSQL, so every instance counts the same), argon2
 //! verification off the async threads, a dummy verification for unknown e-mails so timing reveals
-//! nothing, and the account's counter cleared on success.
+//! nothing, and the account's counter cleared on success. The console's password change checks the
+//! current password under the same counts ([`verify_current`]).
 
 use std::sync::LazyLock;
 
@@ -43,9 +44,7 @@ pub async fn check_credentials(state: &AppState, email: &str, password: String, 
     })
     .await?;
     if let Some(secs) = blocked {
-        return Err(
-            ApiError::new(Code::RateLimited, format!("登录失败次数过多，请 {secs} 秒后再试")).retry_after(secs as u64)
-        );
+        return Err(rate_limited("登录失败次数过多", secs));
     }
     let ok = argon2_slot({
         let hash = user.as_ref().map(|u| u.password_hash.clone());
@@ -58,29 +57,44 @@ pub async fn check_credentials(state: &AppState, email: &str, password: String, 
         }
     })
     .await?;
-    let ip = ip.to_string();
-    db::transaction(&state.pool, move |conn| {
-        let acct = accounts::account_key(&email);
-        match user {
-            Some(user) if ok => {
-                accounts::clear_throttle(conn, &acct)?;
-                Ok(Some(user))
-            }
-            _ => {
-                accounts::record_failure(conn, now, &acct, accounts::ACCOUNT_MAX_FAILURES)?;
-                accounts::record_failure(conn, now, &accounts::ip_key(&ip), accounts::IP_MAX_FAILURES)?;
-                Ok(None)
-            }
-        }
-    })
-    .await?
-    .ok_or_else(|| ApiError::of(Code::InvalidCredentials))
+    let user = user.filter(|_| ok);
+    record_outcome(state, &email, ip, user.is_some()).await?;
+    user.ok_or_else(|| ApiError::of(Code::InvalidCredentials))
 }
 
-/// Whether a password is the user's current one (argon2 off the async threads).
-pub async fn verify_current(user: &UserRow, password: String) -> ApiResult<bool> {
+fn rate_limited(what: &str, secs: i64) -> ApiError {
+    ApiError::new(Code::RateLimited, format!("{what}，请 {secs} 秒后再试")).retry_after(secs as u64)
+}
+
+/// A success clears the account's count; a failure counts for the account and the client IP.
+async fn record_outcome(state: &AppState, email: &str, ip: &str, ok: bool) -> ApiResult<()> {
+    let (acct, ip_key, now) = (accounts::account_key(email), accounts::ip_key(ip), state.clock.now());
+    db::transaction(&state.pool, move |conn| {
+        if ok {
+            accounts::clear_throttle(conn, &acct)?;
+        } else {
+            accounts::record_failure(conn, now, &acct, accounts::ACCOUNT_MAX_FAILURES)?;
+            accounts::record_failure(conn, now, &ip_key, accounts::IP_MAX_FAILURES)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Whether a password is the signed-in user's current one (before a password change), counted
+/// like a sign-in: a wrong one is a failure of the account and of the client IP, and while
+/// either is throttled nothing is checked (`rate_limited`, 429 with Retry-After). Without this a
+/// stolen session could guess the password at argon2 speed.
+pub async fn verify_current(state: &AppState, user: &UserRow, password: String, ip: &str) -> ApiResult<bool> {
+    let keys = vec![accounts::account_key(&user.email), accounts::ip_key(ip)];
+    let now = state.clock.now();
+    if let Some(secs) = db::run(&state.pool, move |conn| Ok(accounts::throttled_for(conn, now, &keys)?)).await? {
+        return Err(rate_limited("当前密码错误次数过多", secs));
+    }
     let hash = user.password_hash.clone();
-    argon2_slot(move || password::verify(&password, &hash)).await
+    let ok = password.len() <= 1024 && argon2_slot(move || password::verify(&password, &hash)).await?;
+    record_outcome(state, &user.email, ip, ok).await?;
+    Ok(ok)
 }
 
 /// Hashes a new password off the async threads.

@@ -102,7 +102,14 @@ struct TokenRow {
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     last_used_at: Option<DateTime<Utc>>,
+    /// The creator: still active, still of this organization, still an organization role?
+    creator_active: bool,
+    creator_org: Option<Uuid>,
+    creator_role: String,
 }
+
+/// role, active, organization, jurisdiction, token version
+type UserCheck = (String, bool, Option<Uuid>, Option<String>, i32);
 
 fn invalid_token(message: &'static str) -> ApiError {
     ApiError::new(Code::InvalidToken, message)
@@ -131,6 +138,7 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
         let hash = secrets::sha256_hex(&token);
         let actor = db::run(&state.pool, move |conn| {
             let row: Option<TokenRow> = api_tokens::table
+                .inner_join(users::table)
                 .filter(api_tokens::token_hash.eq(&hash))
                 .select((
                     api_tokens::id,
@@ -139,12 +147,21 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
                     api_tokens::expires_at,
                     api_tokens::revoked_at,
                     api_tokens::last_used_at,
+                    users::active,
+                    users::organization_id,
+                    users::role,
                 ))
                 .first(conn)
                 .optional()?;
             let row = row.ok_or_else(|| invalid_token("API 令牌无效"))?;
             if row.revoked_at.is_some() {
                 return Err(invalid_token("API 令牌已撤销"));
+            }
+            let creator_member = row.creator_active
+                && row.creator_org == Some(row.organization_id)
+                && Role::parse(&row.creator_role).is_some_and(Role::is_org);
+            if !creator_member {
+                return Err(invalid_token("API 令牌已失效：创建它的成员已不在本单位"));
             }
             if row.expires_at.is_some_and(|e| e <= now) {
                 return Err(invalid_token("API 令牌已过期"));
@@ -173,14 +190,18 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
     })?;
     let role = Role::parse(&claims.role).ok_or_else(|| invalid_token("访问令牌无效"))?;
     let user_id = claims.sub;
+    let version = claims.ver;
     let actor = db::run(&state.pool, move |conn| {
-        let row: Option<(String, bool, Option<Uuid>, Option<String>)> = users::table
+        let row: Option<UserCheck> = users::table
             .find(user_id)
-            .select((users::role, users::active, users::organization_id, users::jurisdiction))
+            .select((users::role, users::active, users::organization_id, users::jurisdiction, users::token_version))
             .first(conn)
             .optional()?;
         match row {
-            Some((db_role, true, org, jurisdiction)) if db_role == role.as_str() => {
+            Some((_, true, _, _, current)) if current != version => {
+                Err(invalid_token("访问令牌已失效（已退出登录、修改密码或被移除），请重新登录"))
+            }
+            Some((db_role, true, org, jurisdiction, _)) if db_role == role.as_str() => {
                 Ok(Actor { user_id, role, organization_id: org, jurisdiction, api_token_id: None })
             }
             _ => Err(invalid_token("账号已停用或权限已变更，请重新登录")),
@@ -275,16 +296,23 @@ impl FromRequest for MaybeActor {
     }
 }
 
-/// The client's IP address: the peer, or the first X-Forwarded-For entry behind a trusted proxy.
+/// The client's IP address, the key of the per-IP limits (sign-in failures, complaint intake).
+/// Behind a trusted proxy (`trust_forwarded_for`) it is the right-most X-Forwarded-For entry: the
+/// address the proxy appended (or set), while entries left of it are whatever the client wrote.
+/// RFC 7239 `Forwarded` is never read (the shipped nginx also clears it). Otherwise, or when that
+/// entry is not an IP address, it is the peer. docs/decisions.md has the rule.
 pub fn client_ip(req: &HttpRequest) -> String {
     let trust = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.trust_forwarded_for);
-    if trust && let Some(raw) = req.connection_info().realip_remote_addr() {
-        if let Ok(ip) = raw.parse::<std::net::IpAddr>() {
-            return ip.to_string();
-        }
-        if let Ok(sa) = raw.parse::<std::net::SocketAddr>() {
-            return sa.ip().to_string();
-        }
-    }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    let forwarded = if trust { last_forwarded_for(req.headers()) } else { None };
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map(|ip| ip.to_canonical().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The right-most entry of X-Forwarded-For; several header lines are one list, in order.
+fn last_forwarded_for(headers: &actix_web::http::header::HeaderMap) -> Option<std::net::IpAddr> {
+    let line = headers.get_all("x-forwarded-for").last()?.to_str().ok()?;
+    let entry = line.rsplit(',').next()?.trim();
+    entry.parse::<std::net::IpAddr>().ok().or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }

@@ -12,6 +12,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
     }
 }
 
@@ -455,6 +456,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        token_version -> Int4,
     }
 }
 

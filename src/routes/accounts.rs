@@ -107,6 +107,7 @@ pub struct TokenResponse {
 }
 
 fn token_response(state: &AppState, user: accounts::UserRow, refresh_token: String) -> ApiResult<TokenResponse> {
+    let version = user.token_version;
     let view = UserView::from(user);
     let access_token = state
         .jwt
@@ -116,6 +117,7 @@ fn token_response(state: &AppState, user: accounts::UserRow, refresh_token: Stri
             view.role.as_str(),
             view.organization_id,
             view.jurisdiction.clone(),
+            version,
         )
         .map_err(ApiError::internal)?;
     Ok(TokenResponse { access_token, token_type: "Bearer", expires_in: state.jwt.ttl_secs, refresh_token, user: view })
@@ -168,7 +170,8 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
     }
 }
 
-/// Ends the session of a refresh token (idempotent).
+/// Ends the session of a refresh token and every access token of its user issued so far (other
+/// sessions exchange their refresh token for a new one); idempotent.
 #[utoipa::path(tag = "accounts", request_body = RefreshRequest, responses((status = 204)))]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<HttpResponse> {

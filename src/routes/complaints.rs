@@ -215,9 +215,14 @@ pub async fn reject_complaint(
 pub struct AssignBody {
     /// A regulator whose jurisdiction covers the complaint's division.
     pub assignee_id: Uuid,
+    /// Required to reassign an assigned complaint (2 to 1000 characters; kept in the history and
+    /// the audit log); optional for the first assignment.
+    pub reason: Option<String>,
 }
 
-/// Assigns (or reassigns) an accepted complaint to a regulator of a covering jurisdiction.
+/// Assigns an accepted complaint to a regulator of a covering jurisdiction. Reassigning is for the
+/// current assignee or a supervisor of theirs (a jurisdiction strictly containing the assignee's),
+/// with a reason.
 #[utoipa::path(tag = "complaints", params(("id" = Uuid, Path)), request_body = AssignBody, responses(
     (status = 200, body = ComplaintView), (status = 403), (status = 404), (status = 409), (status = 422)))]
 #[post("/complaints/{id}/assign")]
@@ -229,9 +234,13 @@ pub async fn assign_complaint(
 ) -> ApiResult<web::Json<ComplaintView>> {
     let id = path.into_inner();
     let assignee = body.assignee_id;
+    let reason = body.reason.as_deref().map(workflow::check_reason).transpose()?;
     let (now, today) = (state.clock.now(), state.clock.today());
     let a = actor.0;
-    let v = db::transaction(&state.pool, move |conn| workflow::assign(conn, now, today, &a, id, assignee)).await?;
+    let v = db::transaction(&state.pool, move |conn| {
+        workflow::assign(conn, now, today, &a, id, assignee, reason.as_deref())
+    })
+    .await?;
     Ok(web::Json(v))
 }
 

@@ -13,6 +13,7 @@ use crate::db::schema::{api_tokens, declarations, divisions, login_throttle, org
 use crate::domain::uscc::{RegistrantKind, Uscc};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::reference;
+use crate::services::revocation;
 use crate::validate::{self, Check};
 
 // ---------------------------------------------------------------- views
@@ -29,6 +30,8 @@ pub struct UserRow {
     pub jurisdiction: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Access tokens carry it; raising it ends them (`services::revocation`).
+    pub token_version: i32,
 }
 
 /// A user as the API shows it (never the password hash).
@@ -574,6 +577,7 @@ pub fn rotate_refresh_token(
     }
     if row.rotated_at.is_some() {
         revoke_family(conn, now, row.family_id)?;
+        revocation::end_access_tokens(conn, row.user_id)?;
         audit::append(
             conn,
             now,
@@ -598,15 +602,17 @@ pub fn rotate_refresh_token(
     Ok(Rotation::Rotated { user, refresh_token })
 }
 
-/// Revokes the session (family) of a refresh token. Unknown tokens are ignored (logout is idempotent).
+/// Revokes the session (family) of a refresh token and ends the user's access tokens (other
+/// sessions refresh theirs). Unknown tokens are ignored (logout is idempotent).
 pub fn logout(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -> QueryResult<()> {
-    let family: Option<Uuid> = refresh_tokens::table
+    let family: Option<(Uuid, Uuid)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(secrets::sha256_hex(secret)))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()?;
-    if let Some(f) = family {
+    if let Some((f, user_id)) = family {
         revoke_family(conn, now, f)?;
+        revocation::end_access_tokens(conn, user_id)?;
     }
     Ok(())
 }
@@ -689,7 +695,8 @@ pub fn list_members(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<UserV
         .collect())
 }
 
-/// Deactivates a member of the caller's organization and ends their sessions.
+/// Deactivates a member of the caller's organization and ends their sessions, their access tokens
+/// and the API tokens they created.
 pub fn remove_member(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, user_id: Uuid) -> ApiResult<()> {
     let org = actor.org_id()?;
     let target: UserRow = users::table
@@ -715,7 +722,10 @@ pub fn remove_member(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor,
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
     crate::services::sessions::revoke_all_for(conn, now, user_id, None)?;
+    revocation::end_access_tokens(conn, user_id)?;
     let division = org_division(conn, org)?;
+    let tokens_revoked =
+        revocation::revoke_tokens_created_by(conn, now, &actor.audit(), user_id, Some(division.clone()))?;
     audit::append(
         conn,
         now,
@@ -725,7 +735,7 @@ pub fn remove_member(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor,
             entity_type: "user",
             entity_id: user_id.to_string(),
             division_code: Some(division),
-            summary: serde_json::json!({"organization_id": org, "email": target.email}),
+            summary: serde_json::json!({"organization_id": org, "email": target.email, "api_tokens_revoked": tokens_revoked}),
         },
     )?;
     Ok(())
@@ -744,6 +754,10 @@ pub struct TokenView {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Why it ended: `revoked` (by an admin) or `creator_removed` (its creator left the organization).
+    pub revoked_reason: Option<String>,
+    /// The member who created it; the token ends when they leave the organization.
+    pub created_by: Uuid,
 }
 
 pub fn create_token(
@@ -813,7 +827,9 @@ pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, 
     if token.revoked_at.is_some() {
         return Ok(());
     }
-    diesel::update(api_tokens::table.find(id)).set(api_tokens::revoked_at.eq(now)).execute(conn)?;
+    diesel::update(api_tokens::table.find(id))
+        .set((api_tokens::revoked_at.eq(now), api_tokens::revoked_reason.eq(revocation::REVOKED)))
+        .execute(conn)?;
     let division = org_division(conn, org)?;
     audit::append(
         conn,
@@ -974,8 +990,8 @@ pub fn check_new_password(user: &UserRow, new_password: &str) -> ApiResult<()> {
     c.finish()
 }
 
-/// Stores a new password hash and ends the user's other sessions: every refresh token and every
-/// console session except `keep` (the one that made the change).
+/// Stores a new password hash and ends the user's other sessions: every refresh token, every
+/// access token and every console session except `keep` (the one that made the change).
 pub fn set_password(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -986,6 +1002,7 @@ pub fn set_password(
     diesel::update(users::table.find(actor.user_id))
         .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
         .execute(conn)?;
+    revocation::end_access_tokens(conn, actor.user_id)?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(actor.user_id))

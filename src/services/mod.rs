@@ -7,6 +7,7 @@ pub mod complaints;
 pub mod declarations;
 pub mod export;
 pub mod flags;
+pub mod revocation;
 pub mod sessions;
 pub mod stats;
 pub mod supervision;

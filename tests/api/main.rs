@@ -9,6 +9,7 @@ mod declarations;
 mod drills;
 mod export;
 mod foundation;
+mod hardening;
 mod helpers;
 mod operations;
 mod search;

@@ -135,7 +135,27 @@ pub fn reject(
     reread(conn, actor, id, today)
 }
 
-/// Assigns (or reassigns) the complaint to a regulator whose jurisdiction covers its division.
+/// Whether the actor may take a complaint away from its current assignee: the assignee, or a
+/// supervisor of theirs (a jurisdiction that strictly contains the assignee's). When the assignee
+/// is no longer an active regulator, any regulator who handles the complaint may.
+pub fn may_reassign(conn: &mut PgConnection, actor: &Actor, current: Uuid) -> QueryResult<bool> {
+    if actor.user_id == current {
+        return Ok(true);
+    }
+    let held: Option<(String, bool, Option<String>)> =
+        users::table.find(current).select((users::role, users::active, users::jurisdiction)).first(conn).optional()?;
+    Ok(match (held, actor.jurisdiction.as_deref()) {
+        (Some((role, true, Some(theirs))), Some(mine)) if role == Role::Regulator.as_str() => {
+            codes::in_jurisdiction(mine, &theirs) && codes::division_prefix(mine) != codes::division_prefix(&theirs)
+        }
+        (Some((role, true, Some(_))), _) if role == Role::Regulator.as_str() => false,
+        _ => true,
+    })
+}
+
+/// Assigns the complaint to a regulator whose jurisdiction covers its division. Reassigning an
+/// assigned complaint is for [`may_reassign`] only, and needs a reason (history and audit), so a
+/// regulator cannot take over a colleague's complaint to reveal its complainant.
 pub fn assign(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -143,10 +163,19 @@ pub fn assign(
     actor: &Actor,
     id: Uuid,
     assignee: Uuid,
+    reason: Option<&str>,
 ) -> ApiResult<ComplaintView> {
     regulator_only(actor)?;
     let c = load_for(conn, actor, id, true)?;
     allowed(&c, Action::Assign)?;
+    if let Some(current) = c.assignee_id {
+        if !may_reassign(conn, actor, current)? {
+            return Err(ApiError::forbidden("只有当前承办人或其上级监管部门可以改派"));
+        }
+        if reason.is_none() {
+            return Err(ApiError::field("reason", "改派须说明理由（2 到 1000 个字符）"));
+        }
+    }
     let division = c.division_code.clone().unwrap_or_default();
     let who: Option<(String, bool, Option<String>)> =
         users::table.find(assignee).select((users::role, users::active, users::jurisdiction)).first(conn).optional()?;
@@ -162,13 +191,13 @@ pub fn assign(
             complaints::updated_at.eq(now),
         ))
         .execute(conn)?;
-    let summary = serde_json::json!({"assignee_id": assignee, "previous_assignee_id": c.assignee_id});
+    let summary = serde_json::json!({"assignee_id": assignee, "previous_assignee_id": c.assignee_id, "reason": reason});
     record(
         conn,
         now,
         actor,
         &c,
-        Step { event: "assigned", status: Status::Assigned, public_reply: None, note: None, summary },
+        Step { event: "assigned", status: Status::Assigned, public_reply: None, note: reason, summary },
     )?;
     reread(conn, actor, id, today)
 }

@@ -15,7 +15,7 @@ use crate::error::FieldError;
 use crate::validate::Check;
 
 pub const MAX_PRODUCTS: usize = 500;
-pub const MAX_INDICATORS: usize = 500;
+pub const MAX_INDICATORS: usize = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

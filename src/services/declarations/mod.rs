@@ -92,10 +92,13 @@ pub struct StandardView {
     pub kind: String,
 }
 
+/// A full text. Its sha256 and size are null unless the text is public or the caller is the
+/// organization or a supervising regulator: a fingerprint of a private text would let anyone
+/// holding a candidate PDF confirm it.
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct FullTextView {
-    pub sha256: String,
-    pub size: i64,
+    pub sha256: Option<String>,
+    pub size: Option<i64>,
     /// Whether the public may download it (regulators and the owner always may).
     pub public: bool,
 }
@@ -237,13 +240,16 @@ fn versions(conn: &mut PgConnection, id: Uuid, include_drafts: bool) -> QueryRes
         .collect())
 }
 
-/// Builds the view of one version.
+/// Builds the view of one version; `private` shows the fingerprint of a full text that is not
+/// public (the organization, supervising regulators).
 pub fn view(
     conn: &mut PgConnection,
     decl: &DeclarationRow,
     v: VersionRow,
     include_drafts: bool,
+    private: bool,
 ) -> ApiResult<DeclarationView> {
+    let fingerprint = private || v.full_text_public;
     let organization = organization_brief(conn, decl.organization_id)?;
     let flag_history = crate::services::flags::records(conn, decl.id)?;
     let flags = flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(|f| f.flag.clone()).collect();
@@ -275,8 +281,8 @@ pub fn view(
         effective_date: v.effective_date,
         full_text_public: v.full_text_public,
         full_text: v.full_text_sha256.map(|sha256| FullTextView {
-            sha256,
-            size: v.full_text_size.unwrap_or(0),
+            sha256: Some(sha256).filter(|_| fingerprint),
+            size: Some(v.full_text_size.unwrap_or(0)).filter(|_| fingerprint),
             public: v.full_text_public,
         }),
         created_at: v.created_at,
@@ -306,7 +312,8 @@ pub fn get_for(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -> ApiR
         return Err(ApiError::not_found("声明"));
     };
     let v = load_version(conn, id, version)?.ok_or_else(|| ApiError::not_found("声明版本"))?;
-    view(conn, &decl, v, owner)
+    let private = owner || is_supervisor(actor, &decl);
+    view(conn, &decl, v, owner, private)
 }
 
 /// One version: published versions are public; drafts only for the organization.
@@ -322,7 +329,8 @@ pub fn get_version_for(
     if v.published_at.is_none() && !owner {
         return Err(ApiError::not_found("声明版本"));
     }
-    view(conn, &decl, v, owner)
+    let private = owner || is_supervisor(actor, &decl);
+    view(conn, &decl, v, owner, private)
 }
 
 /// A line of a declaration list.
@@ -451,7 +459,8 @@ fn diff_shape(v: &DeclarationView) -> serde_json::Value {
         "below_recommended": v.below_recommended,
         "summary": v.summary,
         "effective_date": v.effective_date,
-        "full_text_sha256": v.full_text.as_ref().map(|f| f.sha256.clone()),
+        // null when the caller may not see it (see `FullTextView`)
+        "full_text_sha256": v.full_text.as_ref().and_then(|f| f.sha256.clone()),
         "full_text_public": v.full_text_public,
     })
 }

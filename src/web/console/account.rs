@@ -31,9 +31,12 @@ pub struct LoginPage {
     pub notice: Option<String>,
 }
 
-/// Only paths of this site, never another origin (`//host`, `/\host`).
+/// Only paths of this site, never another origin (`//host`, `/\host`): printable ASCII (what the
+/// redirect to `/login` writes, percent-encoded), no backslash anywhere, and no control character,
+/// which browsers drop (`/\t/host` is `//host` to them) and a `Location` header cannot carry.
 fn safe_next(next: &str) -> Option<String> {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && next.len() < 500;
+    let printable = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let ok = printable && next.starts_with('/') && !next.starts_with("//") && next.len() < 500;
     ok.then(|| next.to_string())
 }
 
@@ -201,9 +204,17 @@ pub async fn change_password(ctx: SignedIn, payload: web::Payload) -> HttpRespon
     let refuse = |errors: Vec<FieldError>| {
         ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &password_page(&ctx, &Errors::new(errors), None))
     };
-    match login::verify_current(&user, form.get("current_password")).await {
+    match login::verify_current(&state, &user, form.get("current_password"), &client_ip(&ctx.req)).await {
         Ok(true) => {}
         Ok(false) => return refuse(vec![FieldError::new("current_password", t.console.current_password_wrong)]),
+        Err(e) if e.code == Code::RateLimited => {
+            let errors = Errors::new(vec![FieldError::new("current_password", e.message.to_string())]);
+            let mut res = ctx.page(StatusCode::TOO_MANY_REQUESTS, &password_page(&ctx, &errors, None));
+            if let Some(secs) = e.retry_after {
+                res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+            }
+            return res;
+        }
         Err(e) => return ctx.error(e),
     }
     let new = form.get("new_password");

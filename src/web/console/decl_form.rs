@@ -50,17 +50,17 @@ pub struct FormPage {
     pub indicators: Rows,
 }
 
-/// Rows with any value typed, renumbered from 0, so error paths and inputs agree.
-fn compact(form: &mut Form, group: &str, cols: &[&str]) -> usize {
-    let n = form.rows(group);
-    let mut kept: Vec<Vec<(String, String)>> = Vec::new();
-    for i in 0..n {
-        let cells: Vec<(String, String)> =
-            cols.iter().map(|c| (c.to_string(), form.get(&format!("{group}[{i}].{c}")))).collect();
-        if cells.iter().any(|(c, v)| *c != "comparator" && !v.trim().is_empty()) {
-            kept.push(cells);
-        }
-    }
+/// Rows with any value typed, renumbered from 0, so error paths and inputs agree. Only the
+/// posted indices are visited; an index at or past `max` (the API's bound) is a field error on
+/// the group, and the rows within the bound are kept for the form shown again.
+fn compact(form: &mut Form, group: &str, cols: &[&str], max: usize) -> (usize, Option<FieldError>) {
+    let posted = form.group_rows(group, max);
+    let kept: Vec<Vec<(&str, String)>> = posted
+        .rows
+        .into_values()
+        .map(|cells| cols.iter().map(|c| (*c, cells.get(*c).cloned().unwrap_or_default())).collect::<Vec<_>>())
+        .filter(|cells| cells.iter().any(|(c, v)| *c != "comparator" && !v.trim().is_empty()))
+        .collect();
     form.remove_group(group);
     for (i, cells) in kept.iter().enumerate() {
         for (c, v) in cells {
@@ -69,7 +69,22 @@ fn compact(form: &mut Form, group: &str, cols: &[&str]) -> usize {
             }
         }
     }
-    kept.len()
+    let error = posted.over_bound.then(|| {
+        let message = if group == "products" {
+            format!("最多 {max} 个产品或服务（行号应为 0 到 {} 的整数）", max - 1)
+        } else {
+            format!("最多 {max} 项指标（行号应为 0 到 {} 的整数）", max - 1)
+        };
+        FieldError::new(group, message)
+    });
+    (kept.len(), error)
+}
+
+/// Compacts both groups; the bound errors, if any.
+fn compact_rows(form: &mut Form) -> (usize, usize, Vec<FieldError>) {
+    let (n_products, p) = compact(form, "products", &PRODUCT_COLS, input::MAX_PRODUCTS);
+    let (n_indicators, i) = compact(form, "indicators", &INDICATOR_COLS, input::MAX_INDICATORS);
+    (n_products, n_indicators, p.into_iter().chain(i).collect())
 }
 
 fn opt(form: &Form, name: &str) -> Option<String> {
@@ -375,8 +390,7 @@ pub async fn create(ctx: OrgUser, payload: web::Payload) -> HttpResponse {
         Ok(s) => s,
         Err(e) => return ctx.error(e),
     };
-    let n_products = compact(&mut form, "products", &PRODUCT_COLS);
-    let n_indicators = compact(&mut form, "indicators", &INDICATOR_COLS);
+    let (n_products, n_indicators, over_bound) = compact_rows(&mut form);
     let (add_products, add_indicators) = added(&form);
     let spec = FormSpec {
         heading: ctx.t.console.decl_new_title.to_string(),
@@ -387,6 +401,9 @@ pub async fn create(ctx: OrgUser, payload: web::Payload) -> HttpResponse {
         add_products,
         add_indicators,
     };
+    if !over_bound.is_empty() {
+        return refused(&ctx, spec, &form, ApiError::validation(over_bound));
+    }
     if add_products + add_indicators > 0 {
         return ctx.page(StatusCode::OK, &form_page(&ctx, spec, &form, &Errors::default()));
     }
@@ -451,8 +468,10 @@ pub async fn update(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload) 
         Err(e) => return ctx.error(e),
     };
     form.set("kind", v.kind.clone());
-    let n_products = compact(&mut form, "products", &PRODUCT_COLS);
-    let n_indicators = compact(&mut form, "indicators", &INDICATOR_COLS);
+    let (n_products, n_indicators, over_bound) = compact_rows(&mut form);
+    if !over_bound.is_empty() {
+        return refused(&ctx, edit_spec(&ctx, &v, (0, 0)), &form, ApiError::validation(over_bound));
+    }
     let add = added(&form);
     if add.0 + add.1 > 0 {
         return ctx.page(StatusCode::OK, &form_page(&ctx, edit_spec(&ctx, &v, add), &form, &Errors::default()));

@@ -193,8 +193,10 @@ impl ShowPage {
 fn show_page(ctx: &Ctx, v: DeclarationView, form: &Form, errors: &Errors) -> ShowPage {
     let t = ctx.t;
     let c = &t.console;
-    let full_text =
-        v.full_text.as_ref().map(|f| t.fill(c.full_text_have, &[&format::size(f.size), &f.sha256[..12].to_string()]));
+    let full_text = v.full_text.as_ref().map(|f| {
+        let sha = f.sha256.as_deref().unwrap_or_default();
+        t.fill(c.full_text_have, &[&format::size(f.size.unwrap_or(0)), &sha[..sha.len().min(12)].to_string()])
+    });
     ShowPage {
         t,
         chrome: ctx.chrome(format!("{} {}", v.standard.number, v.standard.title), "declarations"),

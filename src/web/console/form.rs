@@ -4,6 +4,8 @@
 //! it concerns without a mapping table. Also a small `multipart/form-data` reader for the one file
 //! upload (the full text).
 
+use std::collections::{BTreeMap, HashMap};
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ApiError, Code, FieldError};
@@ -17,6 +19,17 @@ const FORM_LIMIT: usize = 256 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct Form {
     pairs: Vec<(String, String)>,
+    /// Where each name occurs in `pairs`: a look-up costs the same however many fields a post has
+    /// (a 256 KiB body can hold 100,000 of them, and a page looks up thousands).
+    index: HashMap<String, Vec<usize>>,
+}
+
+/// The rows of a repeated group as posted: row index -> (column -> value), the first value of
+/// each cell, and whether some field of the group named a row that is not a number below the
+/// bound (the post has too many rows).
+pub struct GroupRows {
+    pub rows: BTreeMap<usize, HashMap<String, String>>,
+    pub over_bound: bool,
 }
 
 impl Form {
@@ -41,49 +54,82 @@ impl Form {
     }
 
     pub fn parse(bytes: &[u8]) -> Form {
-        Form { pairs: url::form_urlencoded::parse(bytes).into_owned().collect() }
+        Self::from_pairs(url::form_urlencoded::parse(bytes).into_owned().collect())
     }
 
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Form {
-        Form { pairs }
+        let mut form = Form { pairs, index: HashMap::new() };
+        form.reindex();
+        form
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (i, (k, _)) in self.pairs.iter().enumerate() {
+            self.index.entry(k.clone()).or_default().push(i);
+        }
+    }
+
+    fn values(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.index.get(name).into_iter().flatten().map(|&i| self.pairs[i].1.as_str())
     }
 
     /// The value as typed ("" when absent).
     pub fn get(&self, name: &str) -> String {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        self.values(name).next().unwrap_or_default().to_string()
     }
 
     /// The trimmed value, `None` when absent or blank.
     pub fn opt(&self, name: &str) -> Option<String> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+        self.values(name).next().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     /// Whether a checkbox was ticked (or a button with this name pressed).
     pub fn has(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(k, v)| k == name && !v.is_empty())
+        self.values(name).any(|v| !v.is_empty())
     }
 
     /// Every value of a repeated field (checkbox groups).
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
+        self.values(name).map(|v| v.trim().to_string()).collect()
     }
 
-    /// The number of rows of a repeated group (`products[3].name` -> at least 4).
-    pub fn rows(&self, group: &str) -> usize {
+    /// The rows of a repeated group (`products[3].name`: row 3, column `name`), in one pass over
+    /// the posted fields: only the indices actually posted are visited, never those in between.
+    /// A row index that is not a number below `max` sets `over_bound` and is left out.
+    pub fn group_rows(&self, group: &str, max: usize) -> GroupRows {
         let prefix = format!("{group}[");
-        self.pairs
-            .iter()
-            .filter_map(|(k, _)| k.strip_prefix(&prefix)?.split_once(']')?.0.parse::<usize>().ok())
-            .map(|i| i + 1)
-            .max()
-            .unwrap_or(0)
+        let mut out = GroupRows { rows: BTreeMap::new(), over_bound: false };
+        for (k, v) in &self.pairs {
+            let Some(rest) = k.strip_prefix(&prefix) else { continue };
+            let row = rest.split_once("].").and_then(|(i, col)| {
+                let digits = !i.is_empty() && i.len() <= 9 && i.bytes().all(|b| b.is_ascii_digit());
+                digits.then(|| i.parse::<usize>().ok().map(|i| (i, col))).flatten()
+            });
+            match row {
+                Some((i, col)) if i < max => {
+                    out.rows.entry(i).or_default().entry(col.to_string()).or_insert_with(|| v.clone());
+                }
+                _ => out.over_bound = true,
+            }
+        }
+        out
+    }
+
+    /// The number of rows of a group whose indices run from 0 (a form filled by the server or
+    /// compacted): one more than the largest index, or 0.
+    pub fn rows(&self, group: &str) -> usize {
+        self.group_rows(group, usize::MAX).rows.keys().next_back().map_or(0, |i| i + 1)
     }
 
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self.pairs.iter_mut().find(|(k, _)| k == name) {
-            Some(pair) => pair.1 = value,
-            None => self.pairs.push((name.to_string(), value)),
+        match self.index.get(name).and_then(|v| v.first()) {
+            Some(&i) => self.pairs[i].1 = value,
+            None => {
+                self.index.insert(name.to_string(), vec![self.pairs.len()]);
+                self.pairs.push((name.to_string(), value));
+            }
         }
     }
 
@@ -91,6 +137,7 @@ impl Form {
     pub fn remove_group(&mut self, group: &str) {
         let prefix = format!("{group}[");
         self.pairs.retain(|(k, _)| !k.starts_with(&prefix));
+        self.reindex();
     }
 }
 
@@ -317,6 +364,14 @@ mod tests {
     fn form_rows_and_values() {
         let f = Form::parse(b"products%5B0%5D.name=a&products%5B2%5D.name=&x=+1+&c=on");
         assert_eq!(f.rows("products"), 3);
+        let g = f.group_rows("products", 500);
+        assert_eq!(g.rows.keys().copied().collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(g.rows[&0]["name"], "a");
+        assert!(!g.over_bound);
+        for bad in ["products[500].name=x", "products[+1].name=x", "products[x].name=x", "products[1]=x"] {
+            let g = Form::parse(bad.as_bytes()).group_rows("products", 500);
+            assert!(g.over_bound && g.rows.is_empty(), "{bad}");
+        }
         assert_eq!(f.get("x"), " 1 ");
         assert_eq!(f.opt("x").as_deref(), Some("1"));
         assert!(f.has("c") && !f.has("products[2].name"));

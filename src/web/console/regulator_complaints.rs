@@ -84,6 +84,11 @@ pub struct ComplaintPage {
     pub note: Input,
     pub reject_reason: Input,
     pub assignee_input: Input,
+    /// Reassigning an assigned complaint: the reason asked for.
+    pub assign_reason: Input,
+    /// Whether the actor may assign (anyone handling it before assignment; afterwards the
+    /// assignee or a supervisor of theirs).
+    pub may_assign: bool,
     pub extend_reason: Input,
     pub outcome: Input,
     pub reply: Input,
@@ -120,8 +125,12 @@ async fn complaint_page(
     let c = &t.console;
     let actor = ctx.actor();
     let today = ctx.state.clock.today();
-    let (view, regulators, names, days) = db::run(&ctx.state.pool, move |conn| {
+    let (view, regulators, names, days, may_assign) = db::run(&ctx.state.pool, move |conn| {
         let view = complaints::get_for(conn, &actor, id, today)?;
+        let may_assign = match view.assignee_id {
+            Some(current) => workflow::may_reassign(conn, &actor, current)?,
+            None => true,
+        };
         let division = view.division_code.clone().unwrap_or_default();
         let prefix = crate::domain::codes::division_prefix(&division).to_string();
         let regulators: Vec<(String, String)> = accounts::regulators_near(conn, &prefix)?
@@ -148,7 +157,7 @@ async fn complaint_page(
             assignee_id: view.assignee_id,
         };
         let days = with_deadlines(conn, vec![item], today)?.pop();
-        Ok((view, regulators, names, days))
+        Ok((view, regulators, names, days, may_assign))
     })
     .await?;
     let deadline_words = days.and_then(|q| {
@@ -182,6 +191,11 @@ async fn complaint_page(
             .max(1000),
         assignee_input: Input::new("select", "assignee_id", c.assignee, form, errors)
             .options(std::iter::once((String::new(), c.choose.to_string())).chain(regulators).collect()),
+        assign_reason: Input::new("textarea", "assign_reason", c.assign_reason, form, errors)
+            .hint(c.assign_reason_hint)
+            .required()
+            .max(1000),
+        may_assign,
         extend_reason: Input::new("textarea", "extend_reason", c.extend_reason, form, errors).max(1000),
         outcome: Input::new("select", "outcome", c.outcome, form, errors).options(outcomes).required(),
         reply: Input::new("textarea", "public_reply", c.public_reply, form, errors)
@@ -260,12 +274,28 @@ pub async fn act(ctx: RegulatorUser, path: web::Path<(Uuid, String)>, payload: w
                 .map(|_| None),
             Err(e) => Err(e),
         },
-        "assign" => match form.opt("assignee_id").and_then(|a| a.parse::<Uuid>().ok()) {
-            Some(a) => db::transaction(&pool, move |conn| workflow::assign(conn, now, today, &actor, id, a))
-                .await
-                .map(|_| None),
-            None => Err(ApiError::field("assignee_id", ctx.t.console.choose_assignee)),
-        },
+        "assign" => {
+            let reason = form.opt("assign_reason").map(|r| workflow::check_reason(&r)).transpose();
+            match (form.opt("assignee_id").and_then(|a| a.parse::<Uuid>().ok()), reason) {
+                (Some(a), Ok(r)) => {
+                    db::transaction(&pool, move |conn| workflow::assign(conn, now, today, &actor, id, a, r.as_deref()))
+                        .await
+                        .map(|_| None)
+                        .map_err(|mut e| {
+                            e.details
+                                .iter_mut()
+                                .filter(|d| d.field == "reason")
+                                .for_each(|d| d.field = "assign_reason".into());
+                            e
+                        })
+                }
+                (None, _) => Err(ApiError::field("assignee_id", ctx.t.console.choose_assignee)),
+                (_, Err(mut e)) => {
+                    e.details.iter_mut().for_each(|d| d.field = "assign_reason".into());
+                    Err(e)
+                }
+            }
+        }
         "extend" => match workflow::check_reason(&form.get("extend_reason")) {
             Ok(r) => db::transaction(&pool, move |conn| workflow::extend(conn, now, today, &actor, id, &r))
                 .await
