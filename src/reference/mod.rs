@@ -2,7 +2,6 @@
 //! licences), loaded idempotently by `stdreg catalog import`, and the look-ups the services use.
 
 pub mod holidays;
-pub mod routes;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -544,6 +543,43 @@ pub fn industries_under(conn: &mut PgConnection, parent: Option<&str>) -> QueryR
         .collect())
 }
 
+/// A tree of codes a picker walks down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tree {
+    Divisions,
+    Industries,
+}
+
+/// (code, name) of the children of a node of a tree (the top level without a parent).
+pub fn children(conn: &mut PgConnection, tree: Tree, parent: Option<&str>) -> QueryResult<Vec<(String, String)>> {
+    Ok(match tree {
+        Tree::Divisions => divisions_under(conn, parent)?.into_iter().map(|d| (d.code, d.name)).collect(),
+        Tree::Industries => industries_under(conn, parent)?.into_iter().map(|i| (i.code, i.name)).collect(),
+    })
+}
+
+/// The levels a picker shows: the top level, then the children of each chosen code in turn (up to
+/// `depth` levels, stopping at the first code that is not among its level's options).
+pub fn picker_levels(
+    conn: &mut PgConnection,
+    tree: Tree,
+    chosen: &[String],
+    depth: usize,
+) -> QueryResult<Vec<Vec<(String, String)>>> {
+    let mut out = vec![children(conn, tree, None)?];
+    for (i, c) in chosen.iter().enumerate().take(depth.saturating_sub(1)) {
+        if c.is_empty() || !out[i].iter().any(|(code, _)| code == c) {
+            break;
+        }
+        let next = children(conn, tree, Some(c))?;
+        if next.is_empty() {
+            break;
+        }
+        out.push(next);
+    }
+    Ok(out)
+}
+
 pub fn find_division(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Division>> {
     divisions::table.find(code).select(Division::as_select()).first(conn).optional()
 }
@@ -608,6 +644,40 @@ pub struct CatalogStandard {
     pub status: String,
     pub replaces: Option<String>,
     pub replaced_by: Option<String>,
+}
+
+/// Catalogue entries whose number (typed loosely) or title contains the text; numbers that start
+/// with it first.
+pub fn search_catalog(conn: &mut PgConnection, raw: &str, limit: i64) -> QueryResult<Vec<CatalogStandard>> {
+    use crate::db::escape_like;
+    let normalized = crate::domain::standard_number::normalize(raw);
+    let pattern = format!("%{}%", escape_like(&normalized));
+    let compact = format!("%{}%", escape_like(&normalized.replace(' ', "")));
+    let title_pattern = format!("%{}%", escape_like(raw));
+    catalog_standards::table
+        .filter(
+            catalog_standards::number
+                .ilike(&pattern)
+                .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
+                    .bind::<diesel::sql_types::Text, _>(compact))
+                .or(catalog_standards::title.ilike(&title_pattern)),
+        )
+        .order((
+            catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(),
+            catalog_standards::number,
+        ))
+        .limit(limit)
+        .select(CatalogStandard::as_select())
+        .load(conn)
+}
+
+/// The name of every current division, by code (the pages show names next to codes).
+pub fn division_names(conn: &mut PgConnection) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(divisions::table
+        .select((divisions::code, divisions::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 pub fn find_catalog_standard(conn: &mut PgConnection, number: &str) -> QueryResult<Option<CatalogStandard>> {

@@ -234,7 +234,7 @@ pub fn records(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagRecor
 pub fn raise_by_regulator(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    actor: &crate::auth::Actor,
+    actor: &crate::domain::actor::Actor,
     decl: Uuid,
     code: &str,
     note: Option<&str>,
@@ -249,14 +249,14 @@ pub fn raise_by_regulator(
     if !actor.covers(&d.division_code) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
-    raise(conn, now, &actor.audit(), decl, code, note.as_deref(), Source::default())
+    raise(conn, now, &AuditActor::of(actor), decl, code, note.as_deref(), Source::default())
 }
 
 /// A regulator resolves a flag of a declaration in their jurisdiction, with a reason.
 pub fn resolve_by_regulator(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    actor: &crate::auth::Actor,
+    actor: &crate::domain::actor::Actor,
     flag_id: Uuid,
     resolution: &str,
 ) -> ApiResult<FlagView> {
@@ -267,7 +267,7 @@ pub fn resolve_by_regulator(
     if !actor.covers(&division) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
-    resolve(conn, now, &actor.audit(), flag_id, &resolution)
+    resolve(conn, now, &AuditActor::of(actor), flag_id, &resolution)
 }
 
 /// An active flag with its declaration, for the regulators' list.
@@ -280,7 +280,7 @@ pub struct ActiveFlag {
 }
 
 /// Active flags of declarations within the actor's jurisdiction, newest first.
-pub fn active_within(conn: &mut PgConnection, actor: &crate::auth::Actor) -> QueryResult<Vec<ActiveFlag>> {
+pub fn active_within(conn: &mut PgConnection, actor: &crate::domain::actor::Actor) -> QueryResult<Vec<ActiveFlag>> {
     use crate::db::schema::organizations;
     let prefix = actor.jurisdiction_prefix().unwrap_or("").to_string();
     let rows: Vec<(FlagView, Uuid, String, String, String)> = flags::table

@@ -2,6 +2,7 @@
 //! search index (see helpers.rs) and talks HTTP to the real application.
 
 mod accounts;
+mod architecture;
 mod audit;
 mod calendar;
 mod complaints;

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::input::{self, Content, DeclarationBody, DeclarationPatch, Kind, References, StandardBody, Warning};
+use super::input::{self, Content, DeclarationBody, DeclarationPatch, References, StandardBody, Warning};
 use super::{DeclarationRow, DeclarationView, VersionRow, get_for, is_owner, load_version, lock_declaration};
-use crate::audit::{self, NewEvent};
-use crate::auth::Actor;
+use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{blobs, declaration_versions, declarations, organizations};
-use crate::domain::declaration::{Action, Status, check};
+use crate::domain::actor::Actor;
+use crate::domain::declaration::{Action, Kind, Status, check};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::outbox;
 
@@ -122,7 +122,7 @@ pub fn audit_event(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action,
             entity_type: "declaration",
             entity_id: decl.to_string(),

@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::Actor;
 use crate::db::schema::{declaration_versions, declarations, flags, organizations};
+use crate::domain::actor::Actor;
 use crate::domain::declaration::publicly_visible;
 use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult};

@@ -13,7 +13,7 @@ use crate::domain::diff::ListDiff;
 use crate::error::ApiError;
 use crate::extract::parse_query;
 use crate::services::declarations::{self as decls, DeclarationView};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, not_found, render, strings};
 use crate::web::{WebState, format};

@@ -3,6 +3,8 @@
 //! [`Strings::label`]. Adding a language is adding another `Strings` value and choosing it per
 //! request; the templates do not change.
 
+pub mod console;
+
 use std::fmt::Display;
 
 /// A table of code -> words.
@@ -25,7 +27,7 @@ pub struct Strings {
     pub error: Errors,
     pub codes: Codes,
     /// The consoles (`/login`, `/console`, `/regulator`, `/admin`).
-    pub console: &'static super::console::strings::Console,
+    pub console: &'static console::Console,
     /// The meaning of a supervision flag in plain words.
     pub flag_meaning: fn(&str) -> &'static str,
 }
@@ -980,7 +982,7 @@ pub static ZH: Strings = Strings {
         ],
         org_kinds: &[("enterprise", "企业"), ("social_organization", "社会团体")],
     },
-    console: &super::console::strings::ZH,
+    console: &console::ZH,
     flag_meaning: crate::services::flags::meaning_zh,
 };
 

@@ -1,15 +1,13 @@
 //! Public read endpoints for pickers: divisions, industries and the standards catalogue.
 
 use actix_web::{get, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{self, schema::catalog_standards};
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::startup::AppState;
-
-use super::{CatalogStandard, Division};
+use crate::reference::{self, CatalogStandard, Division, Industry};
+use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -37,10 +35,10 @@ pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>)
     }
     let list = db::run(&state.pool, move |conn| {
         let parent_row = match &parent {
-            Some(p) => Some(super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
+            Some(p) => Some(reference::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
             None => None,
         };
-        Ok(DivisionList { parent: parent_row, items: super::divisions_under(conn, parent.as_deref())? })
+        Ok(DivisionList { parent: parent_row, items: reference::divisions_under(conn, parent.as_deref())? })
     })
     .await?;
     Ok(web::Json(list))
@@ -52,8 +50,6 @@ pub struct IndustryQuery {
     /// Parent code in API form (`C`, `C38`, `C384`); omitted: the 20 sections.
     pub parent: Option<String>,
 }
-
-pub use super::Industry;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct IndustryList {
@@ -74,7 +70,7 @@ pub async fn list_industries(
         ),
         None => None,
     };
-    let items = db::run(&state.pool, move |conn| Ok(super::industries_under(conn, parent.as_deref())?)).await?;
+    let items = db::run(&state.pool, move |conn| Ok(reference::industries_under(conn, parent.as_deref())?)).await?;
     Ok(web::Json(IndustryList { items }))
 }
 
@@ -107,40 +103,6 @@ pub async fn search_standards(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::bad_param("limit", "应在 1 到 50 之间"));
     }
-    let normalized = crate::domain::standard_number::normalize(&raw);
-    let items = db::run(&state.pool, move |conn| {
-        let pattern = format!("%{}%", escape_like(&normalized));
-        let compact = format!("%{}%", escape_like(&normalized.replace(' ', "")));
-        let title_pattern = format!("%{}%", escape_like(&raw));
-        let rows = catalog_standards::table
-            .filter(
-                catalog_standards::number
-                    .ilike(&pattern)
-                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
-                        .bind::<diesel::sql_types::Text, _>(compact))
-                    .or(catalog_standards::title.ilike(&title_pattern)),
-            )
-            .order((
-                catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(),
-                catalog_standards::number,
-            ))
-            .limit(limit)
-            .select(CatalogStandard::as_select())
-            .load(conn)?;
-        Ok(rows)
-    })
-    .await?;
+    let items = db::run(&state.pool, move |conn| Ok(reference::search_catalog(conn, &raw, limit)?)).await?;
     Ok(web::Json(StandardList { items }))
-}
-
-/// Escapes `%`, `_` and `\` for LIKE patterns.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
