@@ -11,7 +11,22 @@ use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{declarations, flags};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
-use crate::services::declarations::FlagView;
+
+/// A supervision flag as shown on the public record.
+#[derive(Queryable, Selectable, serde::Serialize, Clone, Debug, utoipa::ToSchema)]
+#[diesel(table_name = flags)]
+pub struct FlagView {
+    pub id: Uuid,
+    /// `under_check`, `rectification_ordered`, `overdue`, `abolished_by_authority`
+    pub code: String,
+    pub note: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub campaign_id: Option<Uuid>,
+    pub inspection_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+}
 
 pub const UNDER_CHECK: &str = "under_check";
 pub const RECTIFICATION_ORDERED: &str = "rectification_ordered";
@@ -245,8 +260,13 @@ pub fn raise_by_regulator(
     }
     let note = c.opt_text("note", note, 500);
     c.finish()?;
-    let d = crate::services::declarations::load_declaration(conn, decl)?.ok_or_else(|| ApiError::not_found("声明"))?;
-    if !actor.covers(&d.division_code) {
+    let division: String = declarations::table
+        .find(decl)
+        .select(declarations::division_code)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("声明"))?;
+    if !actor.covers(&division) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
     raise(conn, now, &AuditActor::of(actor), decl, code, note.as_deref(), Source::default())

@@ -103,21 +103,7 @@ pub struct FullTextView {
     pub public: bool,
 }
 
-/// A supervision flag as shown on the public record.
-#[derive(Queryable, Selectable, Serialize, Clone, Debug, utoipa::ToSchema)]
-#[diesel(table_name = flags)]
-pub struct FlagView {
-    pub id: Uuid,
-    /// `under_check`, `rectification_ordered`, `overdue`, `abolished_by_authority`
-    pub code: String,
-    pub note: Option<String>,
-    pub raised_at: DateTime<Utc>,
-    pub campaign_id: Option<Uuid>,
-    pub inspection_id: Option<Uuid>,
-    pub complaint_id: Option<Uuid>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub resolution: Option<String>,
-}
+pub use crate::services::flags::FlagView;
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct VersionSummary {
