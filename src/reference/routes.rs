@@ -1,10 +1,9 @@
 //! Public read endpoints for pickers: divisions, industries and the standards catalogue.
 
 use actix_web::{get, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{self, schema::catalog_standards};
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::startup::AppState;
@@ -107,40 +106,28 @@ pub async fn search_standards(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::bad_param("limit", "应在 1 到 50 之间"));
     }
-    let normalized = crate::domain::standard_number::normalize(&raw);
-    let items = db::run(&state.pool, move |conn| {
-        let pattern = format!("%{}%", escape_like(&normalized));
-        let compact = format!("%{}%", escape_like(&normalized.replace(' ', "")));
-        let title_pattern = format!("%{}%", escape_like(&raw));
-        let rows = catalog_standards::table
-            .filter(
-                catalog_standards::number
-                    .ilike(&pattern)
-                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
-                        .bind::<diesel::sql_types::Text, _>(compact))
-                    .or(catalog_standards::title.ilike(&title_pattern)),
-            )
-            .order((
-                catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(),
-                catalog_standards::number,
-            ))
-            .limit(limit)
-            .select(CatalogStandard::as_select())
-            .load(conn)?;
-        Ok(rows)
-    })
-    .await?;
+    let items = db::run(&state.pool, move |conn| Ok(super::standards::search(conn, &raw, limit)?)).await?;
     Ok(web::Json(StandardList { items }))
 }
 
-/// Escapes `%`, `_` and `\` for LIKE patterns.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+/// One catalogue row, by number in any loose form (`GB 17761-2018`, `gb17761—2018`), with its
+/// status, dates, what it replaces and what replaced it.
+#[utoipa::path(tag = "reference", params(("number" = String, Path, description = "标准号")), responses((status = 200, body = CatalogStandard), (status = 404)))]
+#[get("/reference/standards/{number:.*}")]
+pub async fn get_standard(
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+) -> ApiResult<web::Json<CatalogStandard>> {
+    let raw = number.into_inner();
+    let raw = raw.trim().to_string();
+    if raw.is_empty() || raw.chars().count() > 100 {
+        return Err(ApiError::bad_param("number", "应为 1-100 个字符的标准号"));
     }
-    out
+    let normalized = crate::domain::standard_number::StandardNumber::parse(&raw)
+        .map(|n| n.normalized)
+        .unwrap_or_else(|_| crate::domain::standard_number::normalize(&raw));
+    let row = db::run(&state.pool, move |conn| crate::services::catalog::find(conn, &normalized)).await?;
+    Ok(web::Json(row))
 }
+
+pub use super::standards::escape_like;

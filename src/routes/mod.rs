@@ -78,5 +78,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_declarations)
         .service(crate::reference::routes::list_divisions)
         .service(crate::reference::routes::list_industries)
-        .service(crate::reference::routes::search_standards);
+        .service(crate::reference::routes::search_standards)
+        .service(crate::reference::routes::get_standard);
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod calendar;
+mod catalog;
 mod complaints;
 mod declarations;
 mod drills;
