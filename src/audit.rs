@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::schema::{audit_events, audit_head};
+use crate::domain::actor::Actor;
 
 /// Who acted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +21,14 @@ pub struct AuditActor {
 }
 
 impl AuditActor {
+    /// A signed-in caller; API tokens are recorded as `api_token`, not as the role they act with.
+    pub fn of(actor: &Actor) -> Self {
+        Self {
+            id: Some(actor.user_id),
+            role: if actor.api_token_id.is_some() { "api_token".into() } else { actor.role.as_str().into() },
+        }
+    }
+
     pub fn system() -> Self {
         Self { id: None, role: "system".into() }
     }

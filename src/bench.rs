@@ -29,7 +29,7 @@ use crate::config::Settings;
 /// The glibc setting deploy/ runs the server with: a fixed mmap threshold.
 pub const MMAP_TUNABLE: &str = "glibc.malloc.mmap_threshold=131072";
 use crate::search::query::{SearchParams, SearchRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Clone, Debug)]
 pub struct BenchOptions {
@@ -404,8 +404,7 @@ async fn writes_phase(state: &AppState, server: &Server, opts: &BenchOptions) ->
                 }
                 if !ids.is_empty() {
                     let st2 = st.clone();
-                    let waiting =
-                        tokio::task::spawn_blocking(move || pending(&st2, ids)).await.ok().and_then(Result::ok);
+                    let waiting = crate::blocking::run(move || pending(&st2, ids)).await.ok();
                     if let Some(waiting) = waiting {
                         let waiting: std::collections::HashSet<Uuid> = waiting.into_iter().collect();
                         let mut a = acked.lock().await;
@@ -552,7 +551,7 @@ async fn bulk_phase(
     loop {
         let st = state.clone();
         let ids = created.clone();
-        let waiting = tokio::task::spawn_blocking(move || pending(&st, ids)).await??;
+        let waiting = crate::blocking::run(move || pending(&st, ids)).await?;
         if waiting.is_empty() {
             break;
         }
@@ -564,7 +563,7 @@ async fn bulk_phase(
     //    (the tables and the index at their full size, as the API path meets them)
     let st = state.clone();
     let ids_for_copy = created.clone();
-    let copy_seconds = tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
+    let copy_seconds = crate::blocking::run(move || -> anyhow::Result<f64> {
         use crate::db::schema::{declaration_versions, declarations};
         let mut conn = st.pool.get()?;
         let decls: Vec<crate::services::declarations::DeclarationRow> = declarations::table
@@ -581,9 +580,7 @@ async fn bulk_phase(
             .map(|d| crate::services::declarations::lifecycle::NewDeclaration {
                 id: fresh[&d.id],
                 organization_id: d.organization_id,
-                kind: crate::services::declarations::input::Kind::parse(&d.kind)
-                    .map(|k| k.as_str())
-                    .unwrap_or("product"),
+                kind: crate::domain::declaration::Kind::parse(&d.kind).map(|k| k.as_str()).unwrap_or("product"),
                 status: "public",
                 current_version: d.current_version,
                 draft_version: None,
@@ -656,14 +653,14 @@ async fn bulk_phase(
         .ok();
         Ok(started.elapsed().as_secs_f64())
     })
-    .await??;
+    .await?;
 
     let st = state.clone();
-    let docs = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<crate::search::documents::DeclarationDoc>> {
+    let docs = crate::blocking::run(move || -> anyhow::Result<Vec<crate::search::documents::DeclarationDoc>> {
         let mut conn = st.pool.get()?;
         Ok(crate::search::documents::load(&mut conn, &created)?)
     })
-    .await??;
+    .await?;
     let key =
         settings.meili_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string()).unwrap_or_default();
     let base = settings.meili_url.as_str().trim_end_matches('/').to_string();
@@ -786,7 +783,7 @@ fn machine() -> String {
 /// Runs every phase and returns the report.
 pub async fn run(settings: &Settings, opts: &BenchOptions) -> anyhow::Result<Report> {
     let state = AppState::new(settings.clone())?;
-    let (declarations, public_declarations) = tokio::task::spawn_blocking({
+    let (declarations, public_declarations) = crate::blocking::run({
         let st = state.clone();
         move || -> anyhow::Result<(i64, i64)> {
             use crate::db::schema::declarations::dsl;
@@ -796,7 +793,7 @@ pub async fn run(settings: &Settings, opts: &BenchOptions) -> anyhow::Result<Rep
             Ok((all, public))
         }
     })
-    .await??;
+    .await?;
     let server = start_server().await?;
     let server_pid = server.child.id();
     eprintln!("bench: {declarations} declarations; server pid {server_pid}; search phase");
@@ -818,7 +815,7 @@ pub async fn run(settings: &Settings, opts: &BenchOptions) -> anyhow::Result<Rep
     drop(server);
     let started = Instant::now();
     for i in 0..5 {
-        crate::auth::password::hash(&format!("benchmark-password-{i}"))?;
+        crate::crypto::password::hash(&format!("benchmark-password-{i}"))?;
     }
     let argon2_ms = started.elapsed().as_secs_f64() * 1000.0 / 5.0;
     Ok(Report {

@@ -12,8 +12,9 @@ fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
         .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL (STDREG_DATABASE_URL): {e}"))
 }
 
+/// Command-line work on the blocking pool ([`crate::blocking::run`] with `anyhow` errors).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("task failed: {e}"))?
+    crate::blocking::run(f).await
 }
 
 /// Applies migrations, loads reference data and applies the search settings.
@@ -107,7 +108,7 @@ pub async fn create_user(
     let input = crate::services::accounts::check_staff(email, password, name, role, jurisdiction).map_err(describe)?;
     let s = settings.clone();
     let user = blocking(move || {
-        let hash = crate::auth::password::hash(&input.password)?;
+        let hash = crate::crypto::password::hash(&input.password)?;
         let mut conn = connect(&s)?;
         let now = chrono::Utc::now();
         conn.transaction(|conn| {
@@ -128,9 +129,9 @@ fn describe(e: crate::error::ApiError) -> anyhow::Error {
 
 /// Rebuilds the search index and swaps it in.
 pub async fn reindex(settings: &Settings) -> anyhow::Result<()> {
-    let state = crate::startup::AppState::new(settings.clone())?;
+    let state = crate::state::AppState::new(settings.clone())?;
     let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let report = crate::search::reindex::reindex(&state, progress).await?;
+    let report = crate::search::reindex::reindex(&state.pool, &state.search, progress).await?;
     println!(
         "reindexed {} declarations in {:.1} s ({} changed meanwhile and re-applied)",
         report.documents, report.seconds, report.requeued
@@ -193,8 +194,8 @@ pub async fn restore(settings: &Settings, dir: &std::path::Path, force: bool) ->
         m.audit_count,
         m.audit_head
     );
-    let state = crate::startup::AppState::new(settings.clone())?;
-    match crate::search::reindex::reindex(&state, false).await {
+    let state = crate::state::AppState::new(settings.clone())?;
+    match crate::search::reindex::reindex(&state.pool, &state.search, false).await {
         Ok(r) => println!("search index rebuilt: {} declarations", r.documents),
         Err(e) => anyhow::bail!(
             "restored, but the search index could not be rebuilt ({e}); run `stdreg reindex` when Meilisearch is reachable"
@@ -236,7 +237,7 @@ pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
 
 /// Writes demo data.
 pub async fn seed(settings: &Settings, declarations: usize, seed: u64, index: bool) -> anyhow::Result<()> {
-    let state = crate::startup::AppState::new(settings.clone())?;
+    let state = crate::state::AppState::new(settings.clone())?;
     let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let opts = crate::seed::SeedOptions { declarations, seed, progress, index };
     let r = crate::seed::run(&state, &opts).await?;

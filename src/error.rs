@@ -226,11 +226,29 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.wire_code(), self.message)?;
+        write!(f, "{}: {}", self.wire_code(), self.message)
+    }
+}
+
+/// The cause of an unexpected failure is the error's source, so `anyhow` chains (command-line
+/// paths: `error: internal: 服务器内部错误: <cause>`) keep it.
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The cause of an unexpected failure, carried on the response built for it (never sent), so the
+/// request boundary logs it once with the request id.
+#[derive(Clone, Debug)]
+pub struct ErrorCause(pub String);
+
+impl ApiError {
+    /// Records this error's cause, if any, on a response built for it.
+    pub fn mark_cause(&self, res: &mut HttpResponse) {
         if let Some(src) = &self.source {
-            write!(f, " ({src:#})")?;
+            res.extensions_mut().insert(ErrorCause(format!("{src:#}")));
         }
-        Ok(())
     }
 }
 
@@ -248,7 +266,9 @@ impl ResponseError for ApiError {
             res.insert_header((header::ALLOW, &**allow));
         }
         res.insert_header((header::CACHE_CONTROL, "no-store"));
-        res.json(self.body())
+        let mut res = res.json(self.body());
+        self.mark_cause(&mut res);
+        res
     }
 }
 
@@ -277,9 +297,15 @@ impl From<diesel::r2d2::PoolError> for ApiError {
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))
+impl From<crate::blocking::TaskFailed> for ApiError {
+    fn from(e: crate::blocking::TaskFailed) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<crate::domain::actor::NotAnOrganization> for ApiError {
+    fn from(e: crate::domain::actor::NotAnOrganization) -> Self {
+        ApiError::forbidden(e.to_string())
     }
 }
 

@@ -16,6 +16,9 @@ use crate::error::{ApiError, Code, FieldError};
 /// The default JSON body limit (SPEC §5: 1 MiB).
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// Uploads and bulk bodies may be this large (SPEC §5: uploads 20 MiB).
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
 /// A per-scope override of the body limit, as app data.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
@@ -204,6 +207,19 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(parse_query(req.query_string()).map(Query))
     }
+}
+
+/// Validated paging: `page >= 1`, `1 <= per_page <= 100` (default 20).
+pub fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(20);
+    if !(1..=100_000).contains(&page) {
+        return Err(ApiError::bad_param("page", "应为不小于 1 的整数"));
+    }
+    if !(1..=100).contains(&per_page) {
+        return Err(ApiError::bad_param("per_page", "应在 1 到 100 之间"));
+    }
+    Ok((page, per_page))
 }
 
 /// Path parameters that fail to parse (e.g. a malformed UUID) answer 400.

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use stdreg::config::Settings;
-use stdreg::startup::{AppState, Application};
+use stdreg::startup::Application;
+use stdreg::state::AppState;
 
 #[derive(Parser)]
 #[command(name = "stdreg", version, about = "标准自我声明公开与监督服务平台")]

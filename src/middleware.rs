@@ -13,24 +13,16 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 use tracing::Instrument;
 
-use crate::error::{ApiError, Code};
+use crate::error::{ApiError, Code, ErrorCause};
 use crate::metrics::Metrics;
+use crate::request::{RequestId, is_api_path};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The id of the current request, in request extensions.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
 
 fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
     let ok = !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then(|| v.to_string())
-}
-
-/// Whether the path belongs to the JSON API (errors there are always JSON).
-pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
 pub async fn request_context(
@@ -52,9 +44,10 @@ pub async fn request_context(
     let status = res.status();
     let _enter = span.enter();
     if status == StatusCode::INTERNAL_SERVER_ERROR {
+        let cause = res.response().extensions().get::<ErrorCause>().map(|c| c.0.clone()).unwrap_or_default();
         match res.response().error() {
-            Some(e) => tracing::error!(error = %e, "unexpected error"),
-            None => tracing::error!("internal error response"),
+            Some(e) => tracing::error!(error = %e, cause = %cause, "unexpected error"),
+            None => tracing::error!(cause = %cause, "internal error response"),
         }
         if is_api_path(&path) {
             let body = ApiError::new(Code::Internal, format!("服务器内部错误，请稍后重试（请求号 {id}）")).body();

@@ -1,8 +1,7 @@
-//! Building the application: shared state, the actix `App` (used by `serve` and by the tests), and
-//! the HTTP server.
+//! Building the application: the actix `App` from the state, the API routes and the pages (used by
+//! `serve` and by the tests), and the HTTP server.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -11,43 +10,8 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::db::{self, PgPool};
 use crate::error::{ApiError, Code};
-use crate::metrics::Metrics;
-use crate::search::SearchIndex;
-
-/// Everything a request handler or worker needs, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub settings: Arc<Settings>,
-    pub search: SearchIndex,
-    pub metrics: Arc<Metrics>,
-    pub clock: Clock,
-    pub jwt: Arc<crate::auth::jwt::JwtKeys>,
-    /// The reindex started from the sysadmins' page, if any (one per process).
-    pub reindex_job: Arc<std::sync::Mutex<Option<crate::web::console::admin::ReindexJob>>>,
-}
-
-impl AppState {
-    /// Builds the state without touching the network (connections are made on first use).
-    pub fn new(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::build_pool(settings.database_url(), settings.database_pool_size, settings.database_timeout);
-        let search = SearchIndex::new(&settings)?;
-        let jwt = Arc::new(crate::auth::jwt::JwtKeys::new(&settings));
-        Ok(Self {
-            pool,
-            settings: Arc::new(settings),
-            search,
-            metrics: Arc::new(Metrics::new()),
-            clock: Clock::default(),
-            jwt,
-            reindex_job: Arc::default(),
-        })
-    }
-}
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -111,7 +75,7 @@ impl RouteTable {
 }
 
 async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
-    if !crate::middleware::is_api_path(req.path()) {
+    if !crate::request::is_api_path(req.path()) {
         return Ok(crate::web::page::not_found(&req));
     }
     if let Some(methods) = table.allowed(req.path()) {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How often the scheduled jobs run.
 pub const JOBS_EVERY: Duration = Duration::from_secs(60);
@@ -11,9 +11,10 @@ pub const JOBS_EVERY: Duration = Duration::from_secs(60);
 /// The scheduled jobs: rectifications past due become `overdue` (once each).
 pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
     let (now, today) = (state.clock.now(), state.clock.today());
-    crate::db::run(&state.pool, move |conn| crate::services::supervision::inspections::mark_overdue(conn, now, today))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(crate::db::run(&state.pool, move |conn| {
+        crate::services::supervision::inspections::mark_overdue(conn, now, today)
+    })
+    .await?)
 }
 
 /// The catalogue's daily job (run with the scheduled jobs; idempotent, so running it every minute
@@ -69,8 +70,8 @@ pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
                 Err(e) => tracing::warn!(error = %e, "catalogue job failed"),
             }
         }
-        let sent = crate::search::sync::drain_once(&state, BATCH as i64).await;
-        let confirmed = crate::search::sync::confirm(&state).await;
+        let sent = crate::search::sync::drain_once(&state.pool, &state.search, BATCH as i64).await;
+        let confirmed = crate::search::sync::confirm(&state.pool, &state.search).await;
         match (sent, confirmed) {
             (Ok(0), Ok(0)) => {
                 backoff = Duration::ZERO;

@@ -6,14 +6,13 @@
 
 use std::sync::LazyLock;
 
-use actix_web::web;
 use tokio::sync::Semaphore;
 
-use super::password;
+use crate::crypto::password;
 use crate::db;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::services::accounts::{self, UserRow};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// At most one argon2 computation per core at a time. Each takes 19 MiB while it runs, and the
 /// allocator keeps what it once held, so sixteen sign-ins at once would leave the server ~300 MiB
@@ -24,7 +23,7 @@ static HASHING: LazyLock<Semaphore> =
 /// Runs an argon2 computation off the async threads, within the per-core limit.
 async fn argon2_slot<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
     let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
-    Ok(web::block(f).await?)
+    crate::blocking::run(move || Ok::<T, ApiError>(f())).await
 }
 
 /// The user behind an e-mail and password, or `invalid_credentials` (401) / `rate_limited` (429

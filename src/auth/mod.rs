@@ -1,10 +1,7 @@
 //! Who is calling: the actor behind a bearer token (an access JWT or an API token), and typed
 //! extractors so every handler's signature says who may call it.
 
-pub mod jwt;
 pub mod login;
-pub mod password;
-pub mod secrets;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,85 +11,16 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::audit::AuditActor;
+use crate::crypto::secrets;
 use crate::db::{
     self,
     schema::{api_tokens, users},
 };
-use crate::domain::codes;
+use crate::domain::actor::{Actor, Role};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::startup::AppState;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    OrgAdmin,
-    OrgMember,
-    Regulator,
-    Sysadmin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::OrgAdmin => "org_admin",
-            Role::OrgMember => "org_member",
-            Role::Regulator => "regulator",
-            Role::Sysadmin => "sysadmin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Role::OrgAdmin, Role::OrgMember, Role::Regulator, Role::Sysadmin].into_iter().find(|r| r.as_str() == s)
-    }
-
-    pub fn is_org(self) -> bool {
-        matches!(self, Role::OrgAdmin | Role::OrgMember)
-    }
-}
-
-/// An authenticated caller.
-#[derive(Clone, Debug)]
-pub struct Actor {
-    pub user_id: Uuid,
-    pub role: Role,
-    pub organization_id: Option<Uuid>,
-    /// Regulators: their division code (500000 = all of Chongqing).
-    pub jurisdiction: Option<String>,
-    /// Set when the caller used an API token (acting for its organization).
-    pub api_token_id: Option<Uuid>,
-}
-
-impl Actor {
-    pub fn audit(&self) -> AuditActor {
-        AuditActor {
-            id: Some(self.user_id),
-            role: if self.api_token_id.is_some() { "api_token".into() } else { self.role.as_str().into() },
-        }
-    }
-
-    /// The caller's organization (org roles only).
-    pub fn org_id(&self) -> ApiResult<Uuid> {
-        self.organization_id.ok_or_else(|| ApiError::forbidden("仅限企业或社会团体用户"))
-    }
-
-    /// Whether a regulator's jurisdiction covers a division code; sysadmins cover everything.
-    pub fn covers(&self, division_code: &str) -> bool {
-        match (self.role, &self.jurisdiction) {
-            (Role::Sysadmin, _) => true,
-            (Role::Regulator, Some(j)) => codes::in_jurisdiction(j, division_code),
-            _ => false,
-        }
-    }
-
-    /// The jurisdiction prefix of a regulator (`50`, `5001`, `500103`).
-    pub fn jurisdiction_prefix(&self) -> Option<&str> {
-        self.jurisdiction.as_deref().map(codes::division_prefix)
-    }
-}
+use crate::state::AppState;
 
 #[derive(Queryable)]
 struct TokenRow {

@@ -41,18 +41,19 @@ pub fn build_pool(url: &str, size: u32, timeout: Duration) -> PgPool {
         .build_unchecked(ConnectionManager::<PgConnection>::new(url))
 }
 
-/// Runs `f` with a pooled connection on the blocking thread pool.
+/// Runs `f` with a pooled connection on the blocking thread pool: the one way async code reaches
+/// the database.
 pub async fn run<T, F>(pool: &PgPool, f: F) -> ApiResult<T>
 where
     F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || {
+    crate::blocking::run(move || {
         let mut conn = pool.get().map_err(ApiError::db_unavailable)?;
         f(&mut conn)
     })
-    .await?
+    .await
 }
 
 /// Runs `f` inside one transaction (see [`run`]).
@@ -62,6 +63,18 @@ where
     T: Send + 'static,
 {
     run(pool, move |conn| conn.transaction(f)).await
+}
+
+/// Escapes `%`, `_` and `\` for LIKE patterns.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Connects once to prove the URL and credentials work (start-up validation).

@@ -49,6 +49,34 @@ impl Status {
     }
 }
 
+/// What is declared: a product standard, a service standard, or a social organization's own group
+/// standard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Product,
+    Service,
+    Group,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Product => "product",
+            Kind::Service => "service",
+            Kind::Group => "group",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "product" => Some(Kind::Product),
+            "service" => Some(Kind::Service),
+            "group" => Some(Kind::Group),
+            _ => None,
+        }
+    }
+}
+
 /// What someone wants to do with a declaration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no actix, no diesel.
 
+pub mod actor;
 pub mod catalog;
 pub mod codes;
 pub mod complaint;

@@ -2,7 +2,6 @@
 //! licences), loaded idempotently by `stdreg catalog import`, and the look-ups the services use.
 
 pub mod holidays;
-pub mod routes;
 pub mod standards;
 pub mod standards_file;
 
@@ -481,6 +480,43 @@ pub fn industries_under(conn: &mut PgConnection, parent: Option<&str>) -> QueryR
         .collect())
 }
 
+/// A tree of codes a picker walks down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tree {
+    Divisions,
+    Industries,
+}
+
+/// (code, name) of the children of a node of a tree (the top level without a parent).
+pub fn children(conn: &mut PgConnection, tree: Tree, parent: Option<&str>) -> QueryResult<Vec<(String, String)>> {
+    Ok(match tree {
+        Tree::Divisions => divisions_under(conn, parent)?.into_iter().map(|d| (d.code, d.name)).collect(),
+        Tree::Industries => industries_under(conn, parent)?.into_iter().map(|i| (i.code, i.name)).collect(),
+    })
+}
+
+/// The levels a picker shows: the top level, then the children of each chosen code in turn (up to
+/// `depth` levels, stopping at the first code that is not among its level's options).
+pub fn picker_levels(
+    conn: &mut PgConnection,
+    tree: Tree,
+    chosen: &[String],
+    depth: usize,
+) -> QueryResult<Vec<Vec<(String, String)>>> {
+    let mut out = vec![children(conn, tree, None)?];
+    for (i, c) in chosen.iter().enumerate().take(depth.saturating_sub(1)) {
+        if c.is_empty() || !out[i].iter().any(|(code, _)| code == c) {
+            break;
+        }
+        let next = children(conn, tree, Some(c))?;
+        if next.is_empty() {
+            break;
+        }
+        out.push(next);
+    }
+    Ok(out)
+}
+
 pub fn find_division(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Division>> {
     divisions::table.find(code).select(Division::as_select()).first(conn).optional()
 }
@@ -533,6 +569,16 @@ pub fn sac_code_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool>
 }
 
 pub use standards::CatalogStandard;
+
+/// The name of every current division, by code (the pages show names next to codes).
+pub fn division_names(conn: &mut PgConnection) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(divisions::table
+        .select((divisions::code, divisions::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 
 #[cfg(test)]
 mod tests {

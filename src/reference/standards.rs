@@ -10,6 +10,7 @@ use diesel::sql_types::{Array, Bool, Text};
 use diesel::upsert::excluded;
 use serde::Serialize;
 
+use crate::db::escape_like;
 use crate::db::schema::catalog_standards;
 use crate::domain::catalog::{self, CatalogStatus, Entry};
 
@@ -122,18 +123,6 @@ pub fn by_numbers(conn: &mut PgConnection, numbers: &[String]) -> QueryResult<Ha
         out.extend(rows.into_iter().map(|r| (r.number.clone(), r)));
     }
     Ok(out)
-}
-
-/// Escapes `%`, `_` and `\` for LIKE patterns.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// As-you-type search over the whole catalogue: a loose number (`gb17761`, `17761`, `GB/T 222`)

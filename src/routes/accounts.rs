@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::audit::AuditActor;
 use crate::auth::login as sign_in;
 use crate::auth::{AnyUser, OrgAdmin, Sysadmin, client_ip};
 use crate::db;
@@ -13,7 +14,7 @@ use crate::extract::Json;
 use crate::services::accounts::{
     self, OrganizationView, PublicOrganization, RegistrationRaw, Rotation, TokenView, UserView,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 async fn hash_password(pw: String) -> ApiResult<String> {
     sign_in::hash(pw).await
@@ -370,7 +371,7 @@ pub async fn create_staff(
         accounts::check_staff(&body.email, &body.password, &body.name, &body.role, body.jurisdiction.as_deref())?;
     let hash = hash_password(input.password.clone()).await?;
     let now = state.clock.now();
-    let by = actor.audit();
+    let by = AuditActor::of(&actor);
     let user = db::transaction(&state.pool, move |conn| accounts::create_staff(conn, now, &by, &input, &hash)).await?;
     Ok(HttpResponse::Created().json(UserResponse { user }))
 }

@@ -8,9 +8,9 @@ use crate::auth::RegulatorOrAdmin;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::routes::declarations::paging;
+use crate::extract::paging;
 use crate::services::audit_log::{self, AuditFilter, AuditList};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

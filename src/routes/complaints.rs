@@ -10,14 +10,14 @@ use crate::auth::{Regulator, RegulatorOrAdmin, Sysadmin, client_ip};
 use crate::db;
 use crate::domain::complaint::{self, Outcome, Status};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::paging;
 use crate::extract::{Json, Query, read_body};
 use crate::files::{BlobStore, sniff_evidence};
-use crate::routes::declarations::paging;
 use crate::services::complaints::evidence::{self, AttachmentReceipt};
 use crate::services::complaints::intake::{self, ComplaintBody, Receipt, TrackView};
 use crate::services::complaints::workflow::{self, ComplainantView};
 use crate::services::complaints::{self as complaints, ComplaintList, ComplaintView, ListFilter};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The header that carries the complainant's access key.
 pub const ACCESS_KEY: &str = "X-Access-Key";
@@ -90,7 +90,7 @@ pub async fn add_attachment(
         return Err(ApiError::field("attachment", "附件须为 JPEG、PNG、GIF、WebP 图片或 PDF 文件（按文件内容识别）"));
     };
     let store = BlobStore::new(&state.settings.data_dir);
-    let (sha, size) = web::block(move || store.put(&bytes)).await?.map_err(ApiError::internal)?;
+    let (sha, size) = crate::blocking::run(move || store.put(&bytes).map_err(ApiError::internal)).await?;
     let now = state.clock.now();
     let receipt =
         db::transaction(&state.pool, move |conn| evidence::attach(conn, now, &code, &key, &sha, size, content_type))
@@ -356,7 +356,7 @@ pub async fn get_attachment(
     let a = actor.0;
     let (sha, content_type) = db::run(&state.pool, move |conn| evidence::file_for(conn, &a, id, attachment)).await?;
     let store = BlobStore::new(&state.settings.data_dir);
-    let bytes = web::block(move || store.read(&sha)).await?.map_err(ApiError::internal)?;
+    let bytes = crate::blocking::run(move || store.read(&sha).map_err(ApiError::internal)).await?;
     let ext = content_type.rsplit('/').next().unwrap_or("bin");
     Ok(HttpResponse::Ok()
         .content_type(content_type.as_str())

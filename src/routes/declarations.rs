@@ -7,15 +7,12 @@ use uuid::Uuid;
 use crate::auth::{MaybeActor, OrgMember};
 use crate::db;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::extract::{Json, Query, is_json_content_type, read_body};
+use crate::extract::{Json, Query, UPLOAD_LIMIT, is_json_content_type, paging, read_body};
 use crate::files::{BlobStore, is_pdf};
 use crate::services::declarations::bulk::{self, ItemResult};
 use crate::services::declarations::input::{self, DeclarationBody, DeclarationPatch};
 use crate::services::declarations::{self as decls, DeclarationList, DeclarationView, VersionDiff, lifecycle};
-use crate::startup::AppState;
-
-/// Uploads and bulk bodies may be this large (SPEC §5: uploads 20 MiB).
-pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+use crate::state::AppState;
 
 /// Creates a declaration as a draft (version 1). Nothing is public until it is published.
 #[utoipa::path(tag = "declarations", request_body = DeclarationBody, responses(
@@ -217,7 +214,7 @@ pub async fn put_full_text(
     let check_actor = a.clone();
     db::run(&state.pool, move |conn| lifecycle::check_attachable(conn, &check_actor, id)).await?;
     let store = BlobStore::new(&state.settings.data_dir);
-    let (sha, size) = web::block(move || store.put(&bytes)).await?.map_err(ApiError::internal)?;
+    let (sha, size) = crate::blocking::run(move || store.put(&bytes).map_err(ApiError::internal)).await?;
     let now = state.clock.now();
     let view =
         db::transaction(&state.pool, move |conn| lifecycle::attach_full_text(conn, now, &a, id, &sha, size)).await?;
@@ -236,7 +233,7 @@ pub async fn get_full_text(
     let id = path.into_inner();
     let (sha, number) = db::run(&state.pool, move |conn| lifecycle::full_text_for(conn, actor.0.as_ref(), id)).await?;
     let store = BlobStore::new(&state.settings.data_dir);
-    let bytes = web::block(move || store.read(&sha)).await?.map_err(ApiError::internal)?;
+    let bytes = crate::blocking::run(move || store.read(&sha).map_err(ApiError::internal)).await?;
     let file_name: String =
         number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
     Ok(HttpResponse::Ok()
@@ -312,19 +309,6 @@ pub struct ListQuery {
     pub page: Option<i64>,
     /// At most 100; default 20.
     pub per_page: Option<i64>,
-}
-
-/// Validated paging: `page >= 1`, `1 <= per_page <= 100`.
-pub fn paging(page: Option<i64>, per_page: Option<i64>) -> ApiResult<(i64, i64)> {
-    let page = page.unwrap_or(1);
-    let per_page = per_page.unwrap_or(20);
-    if !(1..=100_000).contains(&page) {
-        return Err(ApiError::bad_param("page", "应为不小于 1 的整数"));
-    }
-    if !(1..=100).contains(&per_page) {
-        return Err(ApiError::bad_param("per_page", "应在 1 到 100 之间"));
-    }
-    Ok((page, per_page))
 }
 
 fn status_filter(s: Option<String>, allow_draft: bool) -> ApiResult<Option<String>> {

@@ -10,7 +10,7 @@ use crate::db::{self, PgPool};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::services::export::{self, Cursor, Format};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize, Clone, Copy, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -36,10 +36,7 @@ pub fn parse_since(raw: &str) -> ApiResult<DateTime<Utc>> {
         return Ok(t.with_timezone(&Utc));
     }
     if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        let midnight_cst = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(8));
-        if let Some(t) = midnight_cst {
-            return Ok(t);
-        }
+        return Ok(crate::clock::china_midnight(d));
     }
     Err(ApiError::bad_param("updated_since", "应为 RFC 3339 时间（如 2026-01-01T00:00:00Z）或日期 YYYY-MM-DD"))
 }

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::services::declarations::{self as decls, FlagView};
 use crate::services::flags;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,6 +8,7 @@ pub mod declarations;
 pub mod export;
 pub mod flags;
 pub mod ops;
+pub mod reference;
 pub mod search;
 pub mod stats;
 pub mod supervision;
@@ -76,8 +77,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::stats_overview)
         .service(stats::stats_plan)
         .service(export::export_declarations)
-        .service(crate::reference::routes::list_divisions)
-        .service(crate::reference::routes::list_industries)
-        .service(crate::reference::routes::search_standards)
-        .service(crate::reference::routes::get_standard);
+        .service(reference::list_divisions)
+        .service(reference::list_industries)
+        .service(reference::search_standards)
+        .service(reference::get_standard);
 }

@@ -4,9 +4,9 @@ use actix_web::{get, web};
 
 use crate::error::ApiResult;
 use crate::extract::Query;
-use crate::search::engine::{self, SearchResponse};
+use crate::search::engine::SearchResponse;
 use crate::search::query::{SearchParams, SearchRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Searches public declarations (Chinese words, loosely typed standard numbers, product and
 /// organization names) with filters and facets. Answers from PostgreSQL with `degraded: true` when
@@ -15,5 +15,5 @@ use crate::startup::AppState;
 #[get("/search")]
 pub async fn search(state: web::Data<AppState>, q: Query<SearchParams>) -> ApiResult<web::Json<SearchResponse>> {
     let req = SearchRequest::parse(&q)?;
-    Ok(web::Json(engine::search(&state, &req).await?))
+    Ok(web::Json(state.search(&req).await?))
 }

@@ -8,7 +8,7 @@ use crate::error::ApiResult;
 use crate::extract::Query;
 use crate::services::stats::overview::{self, Overview};
 use crate::services::stats::plan::{self, PlanProgress};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// No parameters (unknown ones are refused).
 #[derive(Deserialize, utoipa::IntoParams)]

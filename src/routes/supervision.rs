@@ -12,7 +12,7 @@ use crate::services::supervision::campaigns::{
     self, CampaignReport, CampaignView, CampaignWithInspections, NewCampaign,
 };
 use crate::services::supervision::inspections::{self, InspectionView, ListFilter, ResponseInput, ResultInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Creates a planned campaign within the regulator's jurisdiction.
 #[utoipa::path(tag = "supervision", request_body = NewCampaign, responses(

@@ -74,13 +74,13 @@ impl From<DeclarationDoc> for Hit {
         }
     }
 }
+use super::SearchIndex;
 use super::query::{FacetSet, SearchRequest, Sort};
 use crate::db::{
-    self,
+    self, PgPool,
     schema::{declarations, organizations},
 };
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
 
 const PRE: &str = "\u{E000}";
 const POST: &str = "\u{E001}";
@@ -149,18 +149,7 @@ pub struct SearchResponse {
 
 /// Escapes HTML, then turns the private-use match markers into `<em>` tags.
 pub fn safe_highlight(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out.replace(PRE, "<em>").replace(POST, "</em>")
+    crate::html::escape(s).replace(PRE, "<em>").replace(POST, "</em>")
 }
 
 fn item(doc: Hit, formatted: Option<&serde_json::Map<String, serde_json::Value>>) -> SearchItem {
@@ -273,8 +262,8 @@ fn configure<'a, Http: meilisearch_sdk::request::HttpClient>(
 }
 
 /// Searches Meilisearch.
-pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Result<SearchResponse> {
-    let index = state.search.client.index(state.search.declarations_uid());
+pub async fn search_meili(search: &SearchIndex, req: &SearchRequest) -> anyhow::Result<SearchResponse> {
+    let index = search.client.index(search.declarations_uid());
     let filter = req.meili_filter();
     let sort: Vec<&str> = match req.sort {
         Some(Sort::NewestFirst) => vec!["published_at:desc"],
@@ -312,10 +301,6 @@ pub async fn search_meili(state: &AppState, req: &SearchRequest) -> anyhow::Resu
 /// Two-way synonym groups from the shipped settings, so the fallback understands 锂电池 too.
 static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> =
     LazyLock::new(|| super::SearchIndex::desired_settings().ok().and_then(|s| s.synonyms).unwrap_or_default());
-
-fn escape_like(s: &str) -> String {
-    crate::reference::routes::escape_like(s)
-}
 
 /// The words of the query and, for each, its alternatives.
 fn terms(req: &SearchRequest) -> Vec<Vec<String>> {
@@ -356,7 +341,7 @@ fn filtered(req: &SearchRequest) -> Boxed<'static> {
         q = q.filter(declarations::division_code.like(format!("{d}%")));
     }
     if let Some(i) = &req.industry {
-        q = q.filter(declarations::industry_code.like(format!("{}%", escape_like(i))));
+        q = q.filter(declarations::industry_code.like(format!("{}%", db::escape_like(i))));
     }
     if let Some(f) = req.flagged {
         q = q.filter(declarations::flagged.eq(f));
@@ -379,7 +364,7 @@ fn filtered(req: &SearchRequest) -> Boxed<'static> {
     for alts in terms(req) {
         let mut cond: Option<Box<dyn BoxableExpression<declarations::table, diesel::pg::Pg, SqlType = Bool>>> = None;
         for a in alts {
-            let pattern = format!("%{}%", escape_like(&a));
+            let pattern = format!("%{}%", db::escape_like(&a));
             let this: Box<dyn BoxableExpression<declarations::table, diesel::pg::Pg, SqlType = Bool>> =
                 Box::new(declarations::search_text.ilike(pattern));
             cond = Some(match cond {
@@ -410,9 +395,9 @@ fn mark(text: &str, req: &SearchRequest) -> Option<String> {
 }
 
 /// The same search from PostgreSQL.
-pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult<SearchResponse> {
+pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<SearchResponse> {
     let r = req.clone();
-    let (ids, total, facets) = db::run(&state.pool, move |conn| {
+    let (ids, total, facets) = db::run(pool, move |conn| {
         let total: i64 = filtered(&r).count().get_result(conn)?;
         let mut page = filtered(&r).select(declarations::id);
         page = match (r.sort, &r.q) {
@@ -503,7 +488,7 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
     })
     .await?;
     let ids_for_docs = ids.clone();
-    let mut docs = db::run(&state.pool, move |conn| Ok(documents::load(conn, &ids_for_docs)?)).await?;
+    let mut docs = db::run(pool, move |conn| Ok(documents::load(conn, &ids_for_docs)?)).await?;
     docs.sort_by_key(|d| ids.iter().position(|id| *id == d.id));
     let items = docs
         .into_iter()
@@ -521,17 +506,17 @@ pub async fn search_postgres(state: &AppState, req: &SearchRequest) -> ApiResult
     Ok(SearchResponse { items, total: total as usize, page: req.page, per_page: req.per_page, facets, degraded: true })
 }
 
-/// Meilisearch, or PostgreSQL when Meilisearch does not answer in time.
-pub async fn search(state: &AppState, req: &SearchRequest) -> ApiResult<SearchResponse> {
-    match tokio::time::timeout(state.search.timeout, search_meili(state, req)).await {
+/// Meilisearch, or PostgreSQL when Meilisearch does not answer in time (the answer says
+/// `degraded: true`).
+pub async fn search(pool: &PgPool, search: &SearchIndex, req: &SearchRequest) -> ApiResult<SearchResponse> {
+    match tokio::time::timeout(search.timeout, search_meili(search, req)).await {
         Ok(Ok(res)) => Ok(res),
         outcome => {
             match outcome {
                 Ok(Err(e)) => tracing::warn!(error = %e, "Meilisearch search failed; answering from PostgreSQL"),
                 _ => tracing::warn!("Meilisearch search timed out; answering from PostgreSQL"),
             }
-            state.metrics.search_degraded.inc();
-            search_postgres(state, req).await.map_err(|e| {
+            search_postgres(pool, req).await.map_err(|e| {
                 if e.code == crate::error::Code::DatabaseUnavailable {
                     ApiError::of(crate::error::Code::SearchUnavailable)
                 } else {
@@ -558,7 +543,7 @@ mod tests {
             "kind=service&page=2&per_page=50",
             "",
         ] {
-            let params: SearchParams = crate::extract::parse_query(qs).expect("params");
+            let params: SearchParams = serde_urlencoded::from_str(qs).expect("params");
             for facets in [FacetSet::Standard, FacetSet::Extended, FacetSet::None] {
                 let mut req = SearchRequest::parse(&params).expect("request");
                 req.facets = facets;

@@ -2,15 +2,15 @@
 //! numbers typed loosely are normalized), and the Meilisearch filter built only from those typed
 //! values, so no user text ever reaches a filter expression.
 
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::codes;
+use crate::domain::declaration::Kind;
 use crate::domain::standard_number::{self, StandardNumber, StandardType};
 use crate::domain::uscc::Uscc;
 use crate::error::{ApiError, ApiResult};
-use crate::services::declarations::input::Kind;
 
 /// `GET /search` parameters as received.
 #[derive(Deserialize, Debug, Default, Clone, utoipa::IntoParams)]
@@ -96,11 +96,7 @@ fn list<T>(name: &str, raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, exp
 }
 
 fn china_midnight(d: NaiveDate) -> i64 {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    cst.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or(0)
+    crate::clock::china_midnight(d).timestamp_millis()
 }
 
 fn date(name: &str, raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
@@ -299,7 +295,8 @@ mod tests {
 
     fn parse(pairs: &[(&str, &str)]) -> ApiResult<SearchRequest> {
         let qs: String = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&");
-        let p: SearchParams = crate::extract::parse_query(&qs)?;
+        let p: SearchParams =
+            serde_urlencoded::from_str(&qs).map_err(|e| ApiError::bad_param("query", e.to_string()))?;
         SearchRequest::parse(&p)
     }
 

@@ -7,7 +7,10 @@
 //! 3. copy every published declaration, page by page;
 //! 4. re-queue declarations changed since step 2 began (their copy may predate the change), drain
 //!    the outbox, then swap and forget the new name.
+//!
+//! [`ReindexJobs`] keeps the one reindex a serving process runs for the sysadmins' page.
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -17,9 +20,9 @@ use meilisearch_sdk::client::SwapIndexes;
 use uuid::Uuid;
 
 use super::sync::REINDEX_TARGET;
-use super::{TASK_TIMEOUT, documents};
+use super::{SearchIndex, TASK_TIMEOUT, documents};
+use crate::db::PgPool;
 use crate::db::schema::{declarations, outbox, search_state};
-use crate::startup::AppState;
 
 const PAGE: i64 = 2000;
 const LOCK_KEY: i64 = 0x5354_4452_4547; // "STDREG"
@@ -43,19 +46,13 @@ struct Now {
     now: DateTime<Utc>,
 }
 
-fn blocking<T: Send + 'static>(
-    state: &AppState,
+/// Database work of a reindex on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    pool: &PgPool,
     f: impl FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static,
-) -> impl std::future::Future<Output = anyhow::Result<T>> {
-    let pool = state.pool.clone();
-    async move {
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("task failed: {e}"))?
-    }
+) -> anyhow::Result<T> {
+    let pool = pool.clone();
+    crate::blocking::run(move || f(&mut *pool.get()?)).await
 }
 
 /// How far a running reindex is, for the sysadmins' page.
@@ -66,50 +63,97 @@ pub struct Progress {
     pub copied: std::sync::atomic::AtomicUsize,
 }
 
+/// A reindex started from the sysadmins' page: its progress and, once done, its outcome.
+#[derive(Clone)]
+pub struct ReindexJob {
+    pub started_at: DateTime<Utc>,
+    pub started_by: String,
+    pub progress: Arc<Progress>,
+    pub outcome: Option<Result<ReindexReport, String>>,
+}
+
+/// The reindex a serving process runs in the background, one at a time. (Another instance does
+/// not see it, but PostgreSQL's advisory lock allows one reindex at a time anywhere.)
+#[derive(Default)]
+pub struct ReindexJobs {
+    current: Mutex<Option<ReindexJob>>,
+}
+
+impl ReindexJobs {
+    /// Records a new job unless one is running; returns its progress counters when it was recorded.
+    pub fn begin(&self, started_at: DateTime<Utc>, started_by: String) -> Option<Arc<Progress>> {
+        let mut job = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if job.as_ref().is_some_and(|j| j.outcome.is_none()) {
+            return None;
+        }
+        let progress = Arc::new(Progress::default());
+        *job = Some(ReindexJob { started_at, started_by, progress: progress.clone(), outcome: None });
+        Some(progress)
+    }
+
+    /// Records the outcome of the running job.
+    pub fn finish(&self, outcome: Result<ReindexReport, String>) {
+        if let Some(j) = self.current.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            j.outcome = Some(outcome);
+        }
+    }
+
+    /// The current (or last) job, if any.
+    pub fn snapshot(&self) -> Option<ReindexJob> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 /// Rebuilds the index and swaps it in. `progress` draws a bar on a terminal.
-pub async fn reindex(state: &AppState, progress: bool) -> anyhow::Result<ReindexReport> {
-    reindex_tracked(state, progress, None).await
+pub async fn reindex(pool: &PgPool, search: &SearchIndex, progress: bool) -> anyhow::Result<ReindexReport> {
+    reindex_tracked(pool, search, progress, None).await
 }
 
 /// [`reindex`], counting its progress into `tracker`.
 pub async fn reindex_tracked(
-    state: &AppState,
+    pool: &PgPool,
+    search: &SearchIndex,
     progress: bool,
     tracker: Option<&Progress>,
 ) -> anyhow::Result<ReindexReport> {
     let started = Instant::now();
     // One reindex at a time: a session lock held on a dedicated connection for the whole run.
-    let pool = state.pool.clone();
-    let (guard, locked) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let mut conn = pool.get()?;
+    let lock_pool = pool.clone();
+    let (guard, locked) = crate::blocking::run(move || -> anyhow::Result<_> {
+        let mut conn = lock_pool.get()?;
         let l: Locked =
             diesel::sql_query(format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS locked")).get_result(&mut conn)?;
         Ok((conn, l.locked))
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("task failed: {e}"))??;
+    .await?;
     if !locked {
         anyhow::bail!("another reindex is running");
     }
-    let result = run(state, progress, tracker).await;
-    let _ = tokio::task::spawn_blocking(move || {
+    let result = run(pool, search, progress, tracker).await;
+    let _ = crate::blocking::run(move || {
         let mut guard = guard;
-        diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})")).execute(&mut guard)
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
+            .execute(&mut guard)
+            .map_err(anyhow::Error::from)
     })
     .await;
     let (documents, requeued) = result?;
     Ok(ReindexReport { documents, requeued, seconds: started.elapsed().as_secs_f64() })
 }
 
-async fn run(state: &AppState, progress: bool, tracker: Option<&Progress>) -> anyhow::Result<(usize, usize)> {
-    let search = &state.search;
+async fn run(
+    pool: &PgPool,
+    search: &SearchIndex,
+    progress: bool,
+    tracker: Option<&Progress>,
+) -> anyhow::Result<(usize, usize)> {
     let live = search.declarations_uid();
     search.ensure_index(&live).await?;
     let fresh = format!("{live}_reindex_{}", Utc::now().format("%Y%m%d%H%M%S"));
     search.ensure_index(&fresh).await?;
 
     let target = fresh.clone();
-    let since: DateTime<Utc> = blocking(state, move |conn| {
+    let since: DateTime<Utc> = blocking(pool, move |conn| {
         let now: Now = diesel::sql_query("SELECT now() AS now").get_result(conn)?;
         diesel::insert_into(search_state::table)
             .values((
@@ -125,9 +169,9 @@ async fn run(state: &AppState, progress: bool, tracker: Option<&Progress>) -> an
     })
     .await?;
 
-    let outcome = copy_and_swap(state, &live, &fresh, since, progress, tracker).await;
+    let outcome = copy_and_swap(pool, search, (&live, &fresh), since, progress, tracker).await;
     // Forget the target whatever happened; on failure drop the half-built index.
-    let _ = blocking(state, |conn| Ok(diesel::delete(search_state::table.find(REINDEX_TARGET)).execute(conn)?)).await;
+    let _ = blocking(pool, |conn| Ok(diesel::delete(search_state::table.find(REINDEX_TARGET)).execute(conn)?)).await;
     if let Ok(task) = search.client.delete_index(&fresh).await {
         let _ = task.wait_for_completion(&search.client, None, Some(TASK_TIMEOUT)).await;
     }
@@ -135,15 +179,14 @@ async fn run(state: &AppState, progress: bool, tracker: Option<&Progress>) -> an
 }
 
 async fn copy_and_swap(
-    state: &AppState,
-    live: &str,
-    fresh: &str,
+    pool: &PgPool,
+    search: &SearchIndex,
+    (live, fresh): (&str, &str),
     since: DateTime<Utc>,
     progress: bool,
     tracker: Option<&Progress>,
 ) -> anyhow::Result<(usize, usize)> {
-    let search = &state.search;
-    let total: i64 = blocking(state, |conn| {
+    let total: i64 = blocking(pool, |conn| {
         Ok(declarations::table.filter(declarations::current_version.is_not_null()).count().get_result(conn)?)
     })
     .await?;
@@ -167,7 +210,7 @@ async fn copy_and_swap(
     let fresh_index = search.client.index(fresh);
     loop {
         let from = after;
-        let docs: Vec<documents::DeclarationDoc> = blocking(state, move |conn| {
+        let docs: Vec<documents::DeclarationDoc> = blocking(pool, move |conn| {
             let ids: Vec<Uuid> = declarations::table
                 .filter(declarations::current_version.is_not_null())
                 .filter(declarations::id.gt(from))
@@ -203,7 +246,7 @@ async fn copy_and_swap(
     }
     // Changes that committed while we copied may be older in the copy than in the database.
     let margin = since - chrono::Duration::minutes(5);
-    let requeued = blocking(state, move |conn| {
+    let requeued = blocking(pool, move |conn| {
         let ids: Vec<Uuid> =
             declarations::table.filter(declarations::updated_at.ge(margin)).select(declarations::id).load(conn)?;
         crate::outbox::enqueue_many(conn, crate::outbox::DECLARATION, &ids)?;
@@ -211,7 +254,7 @@ async fn copy_and_swap(
         Ok(ids.len())
     })
     .await?;
-    super::sync::drain_all(state).await?;
+    super::sync::drain_all(pool, search).await?;
     let task = search
         .client
         .swap_indexes([&SwapIndexes { indexes: (live.to_string(), fresh.to_string()), rename: None }])

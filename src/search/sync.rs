@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use super::documents;
 use super::{SearchIndex, TASK_TIMEOUT};
+use crate::db::PgPool;
 use crate::db::schema::{outbox, search_state};
-use crate::startup::AppState;
 
 /// search_state key naming the index a running reindex fills.
 pub const REINDEX_TARGET: &str = "reindex_target";
@@ -91,14 +91,15 @@ pub async fn send_index(
 }
 
 /// Sends one batch; returns how many outbox rows it sent (0 when nothing was claimable).
-pub async fn drain_once(state: &AppState, limit: i64) -> anyhow::Result<usize> {
+pub async fn drain_once(pool: &PgPool, search: &SearchIndex, limit: i64) -> anyhow::Result<usize> {
     let handle = tokio::runtime::Handle::current();
-    let pool = state.pool.clone();
-    let search = state.search.clone();
+    let pool_for_task = pool.clone();
+    let search = search.clone();
     let live_uid = search.declarations_uid();
     let claimed_ids = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
     let claimed_for_task = claimed_ids.clone();
-    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+    let result = crate::blocking::run(move || -> anyhow::Result<usize> {
+        let pool = pool_for_task;
         let mut conn = pool.get()?;
         conn.transaction::<usize, anyhow::Error, _>(|conn| {
             let rows: Vec<Claimed> = diesel::sql_query(
@@ -161,23 +162,22 @@ pub async fn drain_once(state: &AppState, limit: i64) -> anyhow::Result<usize> {
             Ok(sent.len())
         })
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("outbox task panicked: {e}"))?;
+    .await;
 
     if let Err(e) = &result {
         let ids = claimed_ids.lock().map(|c| c.clone()).unwrap_or_default();
-        back_off(state, ids, format!("{e:#}")).await;
+        back_off(pool, ids, format!("{e:#}")).await;
     }
     result
 }
 
 /// Makes rows available again after a delay that doubles with each attempt (at most 5 minutes).
-async fn back_off(state: &AppState, ids: Vec<i64>, message: String) {
+async fn back_off(pool: &PgPool, ids: Vec<i64>, message: String) {
     if ids.is_empty() {
         return;
     }
-    let pool = state.pool.clone();
-    let _ = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+    let pool = pool.clone();
+    let _ = crate::blocking::run(move || -> anyhow::Result<()> {
         let mut conn = pool.get()?;
         diesel::sql_query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 2000), task_uids = NULL, sent_at = NULL, \
@@ -202,17 +202,14 @@ struct InFlight {
 
 /// Confirms rows in flight: deletes those whose tasks succeeded, puts back those whose task failed
 /// or is unknown to Meilisearch. Returns how many rows were confirmed.
-pub async fn confirm(state: &AppState) -> anyhow::Result<usize> {
-    let pool = state.pool.clone();
-    let in_flight: Vec<InFlight> = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<InFlight>> {
-        let mut conn = pool.get()?;
+pub async fn confirm(pool: &PgPool, search: &SearchIndex) -> anyhow::Result<usize> {
+    let in_flight: Vec<InFlight> = crate::db::run(pool, |conn| {
         Ok(diesel::sql_query(
             "SELECT id, task_uids FROM outbox WHERE task_uids IS NOT NULL ORDER BY sent_at LIMIT 5000",
         )
-        .load(&mut conn)?)
+        .load(conn)?)
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))??;
+    .await?;
     if in_flight.is_empty() {
         return Ok(0);
     }
@@ -221,7 +218,7 @@ pub async fn confirm(state: &AppState) -> anyhow::Result<usize> {
     let mut status: HashMap<u32, &'static str> = HashMap::new();
     let uid_list: Vec<u32> = uids.iter().copied().collect();
     for chunk in uid_list.chunks(200) {
-        let mut q = meilisearch_sdk::tasks::TasksSearchQuery::new(&state.search.client);
+        let mut q = meilisearch_sdk::tasks::TasksSearchQuery::new(&search.client);
         q.with_uids(chunk).with_limit(chunk.len() as u32);
         let found = q.execute().await?;
         for t in found.results {
@@ -249,31 +246,28 @@ pub async fn confirm(state: &AppState) -> anyhow::Result<usize> {
     }
     let confirmed = done.len();
     if !done.is_empty() {
-        let pool = state.pool.clone();
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            let mut conn = pool.get()?;
-            diesel::delete(outbox::table.filter(outbox::id.eq_any(&done))).execute(&mut conn)?;
+        crate::db::run(pool, move |conn| {
+            diesel::delete(outbox::table.filter(outbox::id.eq_any(&done))).execute(conn)?;
             Ok(())
         })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))??;
+        .await?;
     }
     if !failed.is_empty() {
         tracing::warn!(rows = failed.len(), "indexing tasks failed or were lost; the rows will be sent again");
-        back_off(state, failed, "the indexing task failed or is unknown to Meilisearch".into()).await;
+        back_off(pool, failed, "the indexing task failed or is unknown to Meilisearch".into()).await;
     }
     Ok(confirmed)
 }
 
 /// Sends and confirms until the outbox holds nothing that is due (tests, `reindex`). Returns the
 /// rows sent.
-pub async fn drain_all(state: &AppState) -> anyhow::Result<usize> {
+pub async fn drain_all(pool: &PgPool, search: &SearchIndex) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
-        let sent = drain_once(state, 2000).await?;
+        let sent = drain_once(pool, search, 2000).await?;
         total += sent;
-        let confirmed = confirm(state).await?;
-        let (due, in_flight): (i64, i64) = crate::db::run(&state.pool, |conn| {
+        let confirmed = confirm(pool, search).await?;
+        let (due, in_flight): (i64, i64) = crate::db::run(pool, |conn| {
             let due = outbox::table
                 .filter(outbox::available_at.le(diesel::dsl::now))
                 .filter(outbox::task_uids.is_null())
@@ -282,8 +276,7 @@ pub async fn drain_all(state: &AppState) -> anyhow::Result<usize> {
             let in_flight = outbox::table.filter(outbox::task_uids.is_not_null()).count().get_result(conn)?;
             Ok((due, in_flight))
         })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
         if due == 0 && in_flight == 0 {
             return Ok(total);
         }

@@ -14,13 +14,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
-use crate::auth::{Actor, Role};
 use crate::db::schema::divisions;
+use crate::domain::actor::{Actor, Role};
+use crate::domain::declaration::Kind;
 use crate::services::accounts::{self, Registration, RegistrationRaw};
 use crate::services::declarations::bulk::{NewItem, write_new};
-use crate::services::declarations::input::{self, DeclarationBody, Indicator, Kind, Product, References, StandardBody};
+use crate::services::declarations::input::{self, DeclarationBody, Indicator, Product, References, StandardBody};
 use crate::services::declarations::lifecycle::{self, OrgInfo};
-use crate::startup::AppState;
+use crate::state::AppState;
 use vocab::{ASSOCIATIONS, NAME_CHARS, SECTORS, Sector, TYPE_MIX};
 
 /// The password of every demo account (printed by the command).
@@ -324,7 +325,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
     let started = std::time::Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let (cq, others) = blocking(state, |conn| Ok(places(conn)?)).await?;
-    let hash = tokio::task::spawn_blocking(|| crate::auth::password::hash(DEMO_PASSWORD)).await??;
+    let hash = tokio::task::spawn_blocking(|| crate::crypto::password::hash(DEMO_PASSWORD)).await??;
     let now = state.clock.now();
     let history_start: DateTime<Utc> =
         DateTime::parse_from_rfc3339("2021-01-04T02:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or(now);
@@ -581,7 +582,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
             Ok(diesel::delete(outbox::table.filter(outbox::id.le(watermark))).execute(conn)?)
         })
         .await?;
-        crate::search::reindex::reindex(state, opts.progress).await?;
+        crate::search::reindex::reindex(&state.pool, &state.search, opts.progress).await?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)

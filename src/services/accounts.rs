@@ -8,8 +8,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditActor, NewEvent};
-use crate::auth::{Actor, Role, password, secrets};
+use crate::crypto::{password, secrets};
 use crate::db::schema::{api_tokens, declarations, divisions, login_throttle, organizations, refresh_tokens, users};
+use crate::domain::actor::{Actor, Role};
 use crate::domain::uscc::{RegistrantKind, Uscc};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::reference;
@@ -673,7 +674,7 @@ pub fn add_member(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: "member.added",
             entity_type: "user",
             entity_id: user.id.to_string(),
@@ -725,12 +726,12 @@ pub fn remove_member(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor,
     revocation::end_access_tokens(conn, user_id)?;
     let division = org_division(conn, org)?;
     let tokens_revoked =
-        revocation::revoke_tokens_created_by(conn, now, &actor.audit(), user_id, Some(division.clone()))?;
+        revocation::revoke_tokens_created_by(conn, now, &AuditActor::of(actor), user_id, Some(division.clone()))?;
     audit::append(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: "member.removed",
             entity_type: "user",
             entity_id: user_id.to_string(),
@@ -795,7 +796,7 @@ pub fn create_token(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: "api_token.created",
             entity_type: "api_token",
             entity_id: view.id.to_string(),
@@ -835,7 +836,7 @@ pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, 
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: "api_token.revoked",
             entity_type: "api_token",
             entity_id: id.to_string(),
@@ -1019,7 +1020,7 @@ pub fn set_password(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: "user.password_changed",
             entity_type: "user",
             entity_id: actor.user_id.to_string(),

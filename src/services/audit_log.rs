@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::audit::AuditEvent;
-use crate::auth::{Actor, Role};
 use crate::db::schema::audit_events;
+use crate::domain::actor::{Actor, Role};
 use crate::error::{ApiError, ApiResult};
 
 /// Filters of `GET /audit`, already checked.

@@ -11,7 +11,22 @@ use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{declarations, flags};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
-use crate::services::declarations::FlagView;
+
+/// A supervision flag as shown on the public record.
+#[derive(Queryable, Selectable, serde::Serialize, Clone, Debug, utoipa::ToSchema)]
+#[diesel(table_name = flags)]
+pub struct FlagView {
+    pub id: Uuid,
+    /// `under_check`, `rectification_ordered`, `overdue`, `abolished_by_authority`
+    pub code: String,
+    pub note: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub campaign_id: Option<Uuid>,
+    pub inspection_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+}
 
 pub const UNDER_CHECK: &str = "under_check";
 pub const RECTIFICATION_ORDERED: &str = "rectification_ordered";
@@ -201,12 +216,40 @@ pub fn history(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagView>
     flags::table.filter(flags::declaration_id.eq(decl)).order(flags::raised_at).select(FlagView::as_select()).load(conn)
 }
 
+/// A flag in a declaration's public history, with where it came from.
+#[derive(serde::Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct FlagRecord {
+    #[serde(flatten)]
+    pub flag: FlagView,
+    /// Who raised it: `campaign` (a spot-check campaign and its inspection), `complaint` (a
+    /// complaint's conclusion and its rectification), `regulator` (ad hoc), `system` (the overdue job).
+    pub source: &'static str,
+}
+
+/// Where a flag came from (see [`FlagRecord::source`]).
+pub fn source_of(f: &FlagView) -> &'static str {
+    if f.campaign_id.is_some() {
+        "campaign"
+    } else if f.complaint_id.is_some() {
+        "complaint"
+    } else if f.code == OVERDUE {
+        "system"
+    } else {
+        "regulator"
+    }
+}
+
+/// The public flag history of a declaration: every flag, raised and resolved, oldest first.
+pub fn records(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagRecord>> {
+    Ok(history(conn, decl)?.into_iter().map(|flag| FlagRecord { source: source_of(&flag), flag }).collect())
+}
+
 /// A regulator raises an ad hoc flag (`under_check` or `rectification_ordered`) on a declaration
 /// of their jurisdiction: `POST /declarations/{id}/flags` and the console's flags page.
 pub fn raise_by_regulator(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    actor: &crate::auth::Actor,
+    actor: &crate::domain::actor::Actor,
     decl: Uuid,
     code: &str,
     note: Option<&str>,
@@ -217,18 +260,23 @@ pub fn raise_by_regulator(
     }
     let note = c.opt_text("note", note, 500);
     c.finish()?;
-    let d = crate::services::declarations::load_declaration(conn, decl)?.ok_or_else(|| ApiError::not_found("声明"))?;
-    if !actor.covers(&d.division_code) {
+    let division: String = declarations::table
+        .find(decl)
+        .select(declarations::division_code)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("声明"))?;
+    if !actor.covers(&division) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
-    raise(conn, now, &actor.audit(), decl, code, note.as_deref(), Source::default())
+    raise(conn, now, &AuditActor::of(actor), decl, code, note.as_deref(), Source::default())
 }
 
 /// A regulator resolves a flag of a declaration in their jurisdiction, with a reason.
 pub fn resolve_by_regulator(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    actor: &crate::auth::Actor,
+    actor: &crate::domain::actor::Actor,
     flag_id: Uuid,
     resolution: &str,
 ) -> ApiResult<FlagView> {
@@ -239,7 +287,7 @@ pub fn resolve_by_regulator(
     if !actor.covers(&division) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
-    resolve(conn, now, &actor.audit(), flag_id, &resolution)
+    resolve(conn, now, &AuditActor::of(actor), flag_id, &resolution)
 }
 
 /// An active flag with its declaration, for the regulators' list.
@@ -252,7 +300,7 @@ pub struct ActiveFlag {
 }
 
 /// Active flags of declarations within the actor's jurisdiction, newest first.
-pub fn active_within(conn: &mut PgConnection, actor: &crate::auth::Actor) -> QueryResult<Vec<ActiveFlag>> {
+pub fn active_within(conn: &mut PgConnection, actor: &crate::domain::actor::Actor) -> QueryResult<Vec<ActiveFlag>> {
     use crate::db::schema::organizations;
     let prefix = actor.jurisdiction_prefix().unwrap_or("").to_string();
     let rows: Vec<(FlagView, Uuid, String, String, String)> = flags::table

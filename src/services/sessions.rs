@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::auth::{Actor, Role, secrets};
+use crate::crypto::secrets;
 use crate::db::schema::{users, web_sessions};
+use crate::domain::actor::{Actor, Role};
 
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::hours(2);

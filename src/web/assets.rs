@@ -49,7 +49,8 @@ pub fn url(name: &str) -> String {
 /// `GET /static/{name}`.
 pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     let Some(asset) = ASSETS.iter().find(|a| a.name == name.as_str()) else {
-        return super::page::not_found(&req);
+        // the request boundary answers the 404 page
+        return HttpResponse::NotFound().finish();
     };
     let current = HASHES.get(asset.name).map(String::as_str).unwrap_or_default();
     let versioned = req.query_string().strip_prefix("v=").is_some_and(|v| v == current);

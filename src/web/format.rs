@@ -1,21 +1,17 @@
 //! Small formatting helpers for the pages: China-time dates, HTML escaping for pre-built
 //! fragments, and JSON values as words.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-
-fn china(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
-}
 
 /// `2025-03-01` in China time.
 pub fn date(t: DateTime<Utc>) -> String {
-    china(t).format("%Y-%m-%d").to_string()
+    crate::clock::in_china(t).format("%Y-%m-%d").to_string()
 }
 
 /// `2025-03-01 14:05` in China time.
 pub fn datetime(t: DateTime<Utc>) -> String {
-    china(t).format("%Y-%m-%d %H:%M").to_string()
+    crate::clock::in_china(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub fn opt_date(t: Option<DateTime<Utc>>) -> String {
@@ -27,20 +23,7 @@ pub fn day(d: NaiveDate) -> String {
 }
 
 /// Escapes text for HTML (for fragments built in Rust and rendered with `|safe`).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape;
 
 /// A JSON value as plain words (`null` as the empty marker, booleans as 是/否).
 pub fn value(v: &Value, empty: &str, yes: &str, no: &str) -> String {

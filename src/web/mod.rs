@@ -24,7 +24,7 @@ use actix_web::web;
 
 use crate::db;
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Reference names the pages show next to codes (divisions, industry sections), loaded once.
 pub struct Names {
@@ -71,16 +71,14 @@ impl WebState {
             return Ok(n.clone());
         }
         let loaded = db::run(&state.pool, |conn| {
-            use crate::db::schema::divisions;
-            use diesel::prelude::*;
-            let all: Vec<(String, String)> = divisions::table.select((divisions::code, divisions::name)).load(conn)?;
+            let divisions = crate::reference::division_names(conn)?;
             let chongqing = crate::reference::divisions_under(conn, Some(CHONGQING))?
                 .into_iter()
                 .map(|d| (d.code, d.name))
                 .collect();
             let sections =
                 crate::reference::industries_under(conn, None)?.into_iter().map(|i| (i.code, i.name)).collect();
-            Ok(Names { divisions: all.into_iter().collect(), chongqing, sections })
+            Ok(Names { divisions, chongqing, sections })
         })
         .await?;
         let names = Arc::new(loaded);

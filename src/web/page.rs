@@ -8,7 +8,7 @@ use askama::Template;
 use super::assets;
 use super::i18n::{Strings, ZH};
 use crate::error::{ApiError, Code};
-use crate::middleware::RequestId;
+use crate::request::RequestId;
 
 /// The strings for a request. One language today; the choice is made here when there are more.
 pub fn strings(_req: &HttpRequest) -> &'static Strings {
@@ -32,6 +32,13 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// The signed-in user's name, role and the sign-out form, shown in a console page's masthead.
+pub struct AccountBar {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+}
+
 /// Layout data of every page: the title, the active navigation entry, asset URLs, extra scripts.
 pub struct Chrome {
     pub title: String,
@@ -42,7 +49,7 @@ pub struct Chrome {
     /// Scripts of this page only (already hashed URLs).
     pub scripts: Vec<String>,
     /// Console pages: the signed-in user and the sign-out form.
-    pub account: Option<super::console::AccountBar>,
+    pub account: Option<AccountBar>,
     /// The "sign in" link of the public pages.
     pub sign_in: bool,
 }
@@ -67,51 +74,6 @@ impl Chrome {
             account: None,
             sign_in: true,
         }
-    }
-
-    /// The layout of a console page: the console's own navigation and the account bar.
-    pub fn console(
-        t: &'static Strings,
-        title: impl Into<String>,
-        area: super::console::Area,
-        active: &str,
-        org_admin: bool,
-        account: super::console::AccountBar,
-    ) -> Self {
-        use super::console::Area;
-        let c = &t.console;
-        let items: Vec<(&'static str, &'static str, &'static str)> = match area {
-            Area::Org => {
-                let mut v = vec![
-                    ("home", "/console", c.nav_org_home),
-                    ("declarations", "/console/declarations", c.nav_declarations),
-                    ("inspections", "/console/inspections", c.nav_inspections),
-                ];
-                if org_admin {
-                    v.push(("members", "/console/members", c.nav_members));
-                    v.push(("tokens", "/console/tokens", c.nav_tokens));
-                }
-                v
-            }
-            Area::Regulator => vec![
-                ("home", "/regulator", c.nav_reg_home),
-                ("campaigns", "/regulator/campaigns", c.nav_campaigns),
-                ("complaints", "/regulator/complaints", c.nav_complaints),
-                ("flags", "/regulator/flags", c.nav_flags),
-                ("audit", "/regulator/audit", c.nav_audit),
-            ],
-            Area::Admin => vec![
-                ("home", "/admin", c.nav_admin_home),
-                ("users", "/admin/users", c.nav_users),
-                ("reindex", "/admin/reindex", c.nav_reindex),
-                ("audit", "/admin/audit", c.nav_audit_chain),
-            ],
-        };
-        let mut chrome = Self::new(t, title, "");
-        chrome.nav = items.into_iter().map(|(k, href, label)| NavItem { href, label, current: k == active }).collect();
-        chrome.account = Some(account);
-        chrome.sign_in = false;
-        chrome
     }
 
     pub fn with_script(mut self, name: &str) -> Self {
@@ -220,6 +182,7 @@ impl ResponseError for PageError {
             _ => Some(self.error.message.to_string()),
         };
         let mut res = status_page(&self.req, status, message);
+        self.error.mark_cause(&mut res);
         if let Some(secs) = self.error.retry_after {
             res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         }

@@ -86,7 +86,7 @@ impl CsrfKey {
     /// The nonce of a cookie value whose signature is valid.
     fn verified_nonce<'a>(&self, cookie: &'a str) -> Option<&'a str> {
         let (nonce, sig) = cookie.split_once('.')?;
-        let ok = nonce.len() >= 16 && crate::auth::secrets::digest_eq(&self.mac("cookie", nonce), sig);
+        let ok = nonce.len() >= 16 && crate::crypto::secrets::digest_eq(&self.mac("cookie", nonce), sig);
         ok.then_some(nonce)
     }
 
@@ -95,7 +95,7 @@ impl CsrfKey {
         if let Some(nonce) = req.cookie(CSRF_COOKIE).and_then(|c| self.verified_nonce(c.value()).map(str::to_string)) {
             return (self.mac("form", &nonce), None);
         }
-        let nonce = crate::auth::secrets::random_token(18);
+        let nonce = crate::crypto::secrets::random_token(18);
         let secure = req.connection_info().scheme() == "https";
         let cookie = Cookie::build(CSRF_COOKIE, self.cookie_value(&nonce))
             .path("/")
@@ -111,7 +111,7 @@ impl CsrfKey {
         let Some(cookie) = req.cookie(CSRF_COOKIE) else { return false };
         let Some(nonce) = self.verified_nonce(cookie.value()) else { return false };
         let Some(token) = submitted.filter(|t| !t.is_empty()) else { return false };
-        crate::auth::secrets::digest_eq(&self.mac("form", nonce), token)
+        crate::crypto::secrets::digest_eq(&self.mac("form", nonce), token)
     }
 }
 

@@ -11,7 +11,8 @@ use diesel::{Connection, RunQueryDsl};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use stdreg::config::{Settings, Sources};
-use stdreg::startup::{AppState, Application};
+use stdreg::startup::Application;
+use stdreg::state::AppState;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "Chongqing-std-2026!";
@@ -354,7 +355,7 @@ impl TestApp {
         let email = format!("{role}-{n}@samr.example.cn");
         let input = stdreg::services::accounts::check_staff(&email, PASSWORD, "李监管", role, jurisdiction)
             .expect("valid staff");
-        let hash = stdreg::auth::password::hash(PASSWORD).expect("hash");
+        let hash = stdreg::crypto::password::hash(PASSWORD).expect("hash");
         let now = self.state.clock.now();
         stdreg::db::transaction(&self.state.pool, move |conn| {
             stdreg::services::accounts::create_staff(conn, now, &stdreg::audit::AuditActor::system(), &input, &hash)
@@ -374,7 +375,7 @@ impl TestApp {
 
     /// Applies every pending outbox row to the search index.
     pub async fn drain_outbox(&self) -> usize {
-        stdreg::search::sync::drain_all(&self.state).await.expect("drain outbox")
+        stdreg::search::sync::drain_all(&self.state.pool, &self.state.search).await.expect("drain outbox")
     }
 }
 

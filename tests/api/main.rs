@@ -2,6 +2,7 @@
 //! search index (see helpers.rs) and talks HTTP to the real application.
 
 mod accounts;
+mod architecture;
 mod audit;
 mod calendar;
 mod catalog;
@@ -17,4 +18,5 @@ mod search;
 mod seed;
 mod stats;
 mod supervision;
+mod supervision_holds;
 mod web;

@@ -188,7 +188,7 @@ async fn backup_and_restore_drill() {
     };
     for (q, ids) in queries.iter().zip(before) {
         let req = stdreg::search::query::SearchRequest::parse(&crate::helpers::search_params(q)).expect("params");
-        let res = stdreg::search::engine::search_meili(&restored_app_state, &req).await.expect("search");
+        let res = stdreg::search::engine::search_meili(&restored_app_state.search, &req).await.expect("search");
         let got: Vec<serde_json::Value> = res.items.iter().map(|i| json!(i.id)).collect();
         assert_eq!(got, ids, "{q}");
     }

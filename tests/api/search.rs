@@ -286,10 +286,10 @@ async fn two_workers_apply_each_change_once() {
         .assert_status(200);
     let backlog = app.count("SELECT count(*) FROM outbox") as usize;
     assert_eq!(backlog, 300);
-    let worker = |state: stdreg::startup::AppState| async move {
+    let worker = |state: stdreg::state::AppState| async move {
         let mut applied = 0;
         loop {
-            let n = stdreg::search::sync::drain_once(&state, 40).await.expect("batch");
+            let n = stdreg::search::sync::drain_once(&state.pool, &state.search, 40).await.expect("batch");
             if n == 0 {
                 break;
             }
@@ -339,7 +339,7 @@ async fn search_degrades_to_postgres_and_catches_up_when_meilisearch_returns() {
     assert_eq!(body["degraded"], true);
     assert_eq!(ids(&body), vec![late.clone()]);
     // the worker fails and keeps the rows, with a backoff
-    assert!(stdreg::search::sync::drain_once(&app.state, 100).await.is_err());
+    assert!(stdreg::search::sync::drain_once(&app.state.pool, &app.state.search, 100).await.is_err());
     assert!(app.count("SELECT count(*) FROM outbox WHERE attempts = 1 AND last_error IS NOT NULL") > 0);
     let r = app.get("/readyz", None).await;
     assert!(r.body["outbox_pending"].as_i64().is_some_and(|n| n > 0));
@@ -426,9 +426,10 @@ async fn reindex_swaps_in_a_fresh_index_while_searches_keep_answering() {
     // a change during the reindex must survive it
     let extra = create(&app, &org, crate::declarations::q_declaration("Q/CQR 999-2024")).await;
     let extra_id = extra["id"].as_str().expect("id").to_string();
-    let (report, _) = tokio::join!(stdreg::search::reindex::reindex(&app.state, false), async {
-        publish(&app, &org, &extra_id).await;
-    });
+    let (report, _) =
+        tokio::join!(stdreg::search::reindex::reindex(&app.state.pool, &app.state.search, false), async {
+            publish(&app, &org, &extra_id).await;
+        });
     let report = report.expect("reindex");
     app.drain_outbox().await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);

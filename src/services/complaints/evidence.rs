@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::intake::find_by_code;
 use super::load_for;
 use crate::audit::{self, AuditActor, NewEvent};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{blobs, complaint_attachments, complaints};
+use crate::domain::actor::{Actor, Role};
 use crate::domain::complaint::{self, Action};
 use crate::error::{ApiError, ApiResult};
 

@@ -16,8 +16,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::{Actor, Role};
 use crate::db::schema::{complaint_attachments, complaint_updates, complaints, flags, organizations};
+use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
 use crate::domain::complaint::{self, Status};
 use crate::error::{ApiError, ApiResult};

@@ -9,10 +9,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ComplaintRow, ComplaintView, complainant, load_for, view};
-use crate::audit::{self, NewEvent};
-use crate::auth::{Actor, Role};
+use crate::audit::{self, AuditActor, NewEvent};
 use crate::config::ComplaintKeys;
 use crate::db::schema::{complaint_updates, complaints, users};
+use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
 use crate::domain::complaint::{self, Action, Outcome, Status};
 use crate::error::{ApiError, ApiResult};
@@ -49,7 +49,7 @@ fn record(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: &format!("complaint.{}", step.event),
             entity_type: "complaint",
             entity_id: c.id.to_string(),
@@ -274,7 +274,7 @@ pub fn conclude(
             let decl =
                 c.declaration_id.ok_or_else(|| ApiError::field("flag", "该投诉没有关联到已公开的声明，不能标记"))?;
             let source = flags::Source { complaint_id: Some(id), ..flags::Source::default() };
-            Some(flags::raise(conn, now, &actor.audit(), decl, &f.code, f.note.as_deref(), source)?)
+            Some(flags::raise(conn, now, &AuditActor::of(actor), decl, &f.code, f.note.as_deref(), source)?)
         }
         None => None,
     };
@@ -371,7 +371,7 @@ pub fn reveal(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action: "complaint.complainant_revealed",
             entity_type: "complaint",
             entity_id: id.to_string(),

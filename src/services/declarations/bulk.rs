@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::input::{Content, References, Warning};
 use super::lifecycle::{duplicate, load_org, new_rows, org_problems};
-use crate::audit::{self, NewEvent};
-use crate::auth::Actor;
+use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{declaration_versions, declarations};
+use crate::domain::actor::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 
@@ -165,7 +165,7 @@ pub fn write_new(conn: &mut PgConnection, now: DateTime<Utc>, items: &[NewItem<'
         decl_rows.push(d);
         version_rows.push(v);
     }
-    let actors: Vec<crate::audit::AuditActor> = items.iter().map(|it| it.actor.audit()).collect();
+    let actors: Vec<crate::audit::AuditActor> = items.iter().map(|it| AuditActor::of(it.actor)).collect();
     let mut events = Vec::with_capacity(items.len() * 2);
     for (it, actor) in items.iter().zip(&actors) {
         let c = it.content;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{catalog_standards, ccs_codes, divisions, ics_codes, industries, sac_industry_codes};
 use crate::domain::codes;
-use crate::domain::declaration::gtin_valid;
+use crate::domain::declaration::{Kind, gtin_valid};
 use crate::domain::standard_number::{StandardNumber, StandardType};
 use crate::error::FieldError;
 use crate::validate::Check;
@@ -18,32 +18,6 @@ pub const MAX_PRODUCTS: usize = 500;
 pub const MAX_INDICATORS: usize = 100;
 /// Cited standards (规范性引用文件) and applicable mandatory standards, each list.
 pub const MAX_STANDARD_REFS: usize = 100;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Product,
-    Service,
-    Group,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Product => "product",
-            Kind::Service => "service",
-            Kind::Group => "group",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "product" => Some(Kind::Product),
-            "service" => Some(Kind::Service),
-            "group" => Some(Kind::Group),
-            _ => None,
-        }
-    }
-}
 
 /// A product or service covered by the declaration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

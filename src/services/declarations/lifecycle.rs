@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::input::{self, Content, DeclarationBody, DeclarationPatch, Kind, References, StandardBody, Warning};
+use super::input::{self, Content, DeclarationBody, DeclarationPatch, References, StandardBody, Warning};
 use super::{DeclarationRow, DeclarationView, VersionRow, get_for, is_owner, load_version, lock_declaration};
-use crate::audit::{self, NewEvent};
-use crate::auth::Actor;
+use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{blobs, declaration_versions, declarations, organizations};
-use crate::domain::declaration::{Action, Status, check};
+use crate::domain::actor::Actor;
+use crate::domain::declaration::{Action, Kind, Status, check};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::outbox;
 use crate::services::notices;
@@ -123,7 +123,7 @@ pub fn audit_event(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action,
             entity_type: "declaration",
             entity_id: decl.to_string(),
@@ -663,6 +663,7 @@ pub fn withdraw(
     }
     let decl = lock_owned(conn, actor, id)?;
     check(status_of(&decl), decl.draft_version.is_some(), Action::Withdraw).map_err(refuse)?;
+    super::supervision::refuse_withdrawal_if_supervised(conn, id)?;
     let versions = end_live_versions(conn, now, &decl, Ended::Withdrawn, reason)?;
     let view = get_for(conn, Some(actor), id)?;
     // The audit append holds the chain's lock until commit: do it last.

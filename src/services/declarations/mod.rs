@@ -5,14 +5,15 @@ pub mod bulk;
 pub mod input;
 pub mod lifecycle;
 pub mod replacements;
+pub mod supervision;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::Actor;
 use crate::db::schema::{declaration_versions, declarations, flags, organizations};
+use crate::domain::actor::Actor;
 use crate::domain::declaration::publicly_visible;
 use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult};
@@ -106,21 +107,7 @@ pub struct FullTextView {
     pub public: bool,
 }
 
-/// A supervision flag as shown on the public record.
-#[derive(Queryable, Selectable, Serialize, Clone, Debug, utoipa::ToSchema)]
-#[diesel(table_name = flags)]
-pub struct FlagView {
-    pub id: Uuid,
-    /// `under_check`, `rectification_ordered`, `overdue`, `abolished_by_authority`
-    pub code: String,
-    pub note: Option<String>,
-    pub raised_at: DateTime<Utc>,
-    pub campaign_id: Option<Uuid>,
-    pub inspection_id: Option<Uuid>,
-    pub complaint_id: Option<Uuid>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub resolution: Option<String>,
-}
+pub use crate::services::flags::FlagView;
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct VersionSummary {
@@ -162,6 +149,12 @@ pub struct DeclarationView {
     pub end_reason: Option<String>,
     /// Active supervision flags.
     pub flags: Vec<FlagView>,
+    /// Every flag, active and resolved (raised, resolved, and by whom: campaign, complaint,
+    /// regulator or the overdue job), oldest first.
+    pub flag_history: Vec<crate::services::flags::FlagRecord>,
+    /// Earlier records of the same standard number by the same organization that ended (withdrawn
+    /// or abolished), with their end and their supervision history.
+    pub earlier_records: Vec<supervision::EarlierRecord>,
     pub versions: Vec<VersionSummary>,
     pub warnings: Vec<Warning>,
     /// Standards the declared standard cites (规范性引用文件), normalized.
@@ -301,7 +294,9 @@ pub fn view(
 ) -> ApiResult<DeclarationView> {
     let fingerprint = private || v.full_text_public;
     let organization = organization_brief(conn, decl.organization_id)?;
-    let flags = active_flags(conn, decl.id)?;
+    let flag_history = crate::services::flags::records(conn, decl.id)?;
+    let flags = flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(|f| f.flag.clone()).collect();
+    let earlier_records = supervision::earlier_records(conn, decl)?;
     let versions = versions(conn, decl.id, include_drafts)?;
     let products: Vec<Product> = serde_json::from_value(v.products).map_err(ApiError::internal)?;
     let indicators: Vec<Indicator> = serde_json::from_value(v.indicators).map_err(ApiError::internal)?;
@@ -344,6 +339,8 @@ pub fn view(
         ended_at: v.ended_at,
         end_reason: v.end_reason,
         flags,
+        flag_history,
+        earlier_records,
         versions,
         warnings,
         cited_standards,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::input::{DeclarationPatch, StandardBody};
 use super::lifecycle::{self, audit_event, lock_owned};
 use super::{DeclarationView, get_for};
-use crate::auth::Actor;
+use crate::domain::actor::Actor;
 use crate::domain::catalog::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::reference::standards;

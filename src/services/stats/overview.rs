@@ -130,7 +130,7 @@ const DIMENSIONS: [&str; 6] = ["status", "first_month", "kind", "standard_type",
 
 /// Every section of the overview.
 pub fn overview(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Overview> {
-    let today = (now + chrono::Duration::hours(8)).date_naive();
+    let today = crate::clock::china_date(now);
     Ok(Overview {
         as_of: now,
         declarations: declaration_stats(conn)?,
@@ -284,12 +284,14 @@ pub fn campaign_stats(conn: &mut PgConnection) -> QueryResult<CampaignStats> {
 }
 
 pub fn complaint_stats(conn: &mut PgConnection, today: chrono::NaiveDate) -> QueryResult<ComplaintStats> {
-    // Days are China days: timestamps are shifted by 8 hours before taking the date.
-    diesel::sql_query(
+    // Days are China days: timestamps (UTC in the session) are shifted to China time before
+    // taking the date.
+    let shift = format!("interval '{} seconds'", crate::clock::CHINA.local_minus_utc());
+    diesel::sql_query(format!(
         "WITH c AS (
             SELECT status, acceptance_due, conclusion_due,
-                   (COALESCE(accepted_at, rejected_at) + interval '8 hours')::date AS decided_on,
-                   (concluded_at + interval '8 hours')::date AS concluded_on
+                   (COALESCE(accepted_at, rejected_at) + {shift})::date AS decided_on,
+                   (concluded_at + {shift})::date AS concluded_on
             FROM complaints)
          SELECT count(*)::int8 AS received,
                 count(*) FILTER (WHERE status = 'received')::int8 AS awaiting_acceptance,
@@ -305,8 +307,8 @@ pub fn complaint_stats(conn: &mut PgConnection, today: chrono::NaiveDate) -> Que
                      ELSE 100.0 * (count(*) FILTER (WHERE decided_on <= acceptance_due)
                                    + count(*) FILTER (WHERE concluded_on <= conclusion_due))
                           / (count(decided_on) + count(concluded_on)) END::float8 AS on_time_rate
-         FROM c",
-    )
+         FROM c"
+    ))
     .bind::<diesel::sql_types::Date, _>(today)
     .get_result(conn)
 }

@@ -1,19 +1,19 @@
 //! Campaigns: creation within the regulator's jurisdiction, the draw, closing, and the report.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::inspections::{InspectionView, list_for_campaign};
-use crate::audit::{self, NewEvent};
-use crate::auth::{Actor, Role};
+use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{campaigns, declarations, inspections, users};
+use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
+use crate::domain::declaration::Kind;
 use crate::domain::draw;
 use crate::domain::standard_number::StandardType;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::services::declarations::input::Kind;
 use crate::services::flags;
 use crate::validate::Check;
 
@@ -277,7 +277,7 @@ fn audit_campaign(
         conn,
         now,
         NewEvent {
-            actor: &actor.audit(),
+            actor: &AuditActor::of(actor),
             action,
             entity_type: "campaign",
             entity_id: c.id.to_string(),
@@ -313,14 +313,6 @@ pub fn load_for(conn: &mut PgConnection, actor: &Actor, id: Uuid, lock: bool) ->
         return Err(ApiError::forbidden("该抽查任务不在您的辖区内"));
     }
     Ok(row)
-}
-
-fn china_midnight(d: NaiveDate) -> DateTime<Utc> {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("offset");
-    cst.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
 }
 
 /// The eligible declarations: (id, current version, organization, division).
@@ -374,7 +366,7 @@ fn eligible_in(
         q = q.filter(declarations::industry_code.like(format!("{i}%")));
     }
     if let Some(d) = scope.published_before {
-        q = q.filter(declarations::first_published_at.lt(china_midnight(d)));
+        q = q.filter(declarations::first_published_at.lt(crate::clock::china_midnight(d)));
     }
     if let Some(years) = scope.exclude_sampled_within_years.filter(|y| *y > 0) {
         let since = now - chrono::Duration::days(365 * i64::from(years));
@@ -411,7 +403,7 @@ pub fn draw(
             c.status
         )));
     }
-    let seed = c.seed.clone().unwrap_or_else(|| crate::auth::secrets::random_token(24));
+    let seed = c.seed.clone().unwrap_or_else(|| crate::crypto::secrets::random_token(24));
     let pool = eligible(conn, &c, now)?;
     let ids: Vec<Uuid> = pool.iter().map(|(d, _, _, _)| *d).collect();
     let inspectors: Vec<Uuid> = c.inspector_ids.iter().flatten().copied().collect();
@@ -440,7 +432,7 @@ pub fn draw(
         flags::raise(
             conn,
             now,
-            &actor.audit(),
+            &AuditActor::of(actor),
             *decl,
             flags::UNDER_CHECK,
             Some(&format!("双随机抽查：{}", c.name)),

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::{DEFAULT_RECTIFICATION_WORKING_DAYS, GRADES, finding_label};
 use crate::audit::{self, AuditActor, NewEvent};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{campaigns, declaration_versions, declarations, inspections, organizations};
+use crate::domain::actor::{Actor, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::services::flags;
 use crate::validate::Check;
@@ -99,7 +99,7 @@ fn view(row: InspectionRow, extra: Extra, today: NaiveDate) -> InspectionView {
 }
 
 fn china_today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+    crate::clock::china_date(Utc::now())
 }
 
 type Joined = (InspectionRow, (String, String, String, String, String));
@@ -313,7 +313,7 @@ pub fn record_result(
     if row.status != "assigned" {
         return Err(ApiError::invalid_state(format!("检查结果已录入（当前状态：{}）", row.status)));
     }
-    let by = actor.audit();
+    let by = AuditActor::of(actor);
     let (status, due) = if orders {
         let due = match input.rectification_due {
             Some(d) => d,
@@ -417,7 +417,7 @@ pub fn respond(
     audit_inspection(
         conn,
         now,
-        &actor.audit(),
+        &AuditActor::of(actor),
         "inspection.responded",
         &row,
         serde_json::json!({"statement": statement, "new_version_id": input.new_version_id}),
@@ -444,7 +444,7 @@ pub fn close(
     if !matches!(row.status.as_str(), "rectification_ordered" | "responded") {
         return Err(ApiError::invalid_state(format!("只能关闭责令整改中的检查（当前状态：{}）", row.status)));
     }
-    let by = actor.audit();
+    let by = AuditActor::of(actor);
     diesel::update(inspections::table.find(id))
         .set((
             inspections::status.eq(resolution),

@@ -13,7 +13,7 @@ use crate::auth::{client_ip, login};
 use crate::db;
 use crate::error::{Code, FieldError};
 use crate::services::{accounts, sessions};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::WebState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, render, strings};
@@ -116,7 +116,7 @@ pub async fn login(
         Ok(s) => s,
         Err(e) => return crate::web::page::PageError { error: e, req: req.clone() }.into_page(),
     };
-    let role = crate::auth::Role::parse(&user.role).unwrap_or(crate::auth::Role::OrgMember);
+    let role = crate::domain::actor::Role::parse(&user.role).unwrap_or(crate::domain::actor::Role::OrgMember);
     let home = Area::of(role).home();
     let target = form
         .opt("next")

@@ -3,32 +3,21 @@
 //! that refreshes itself with an HTTP `Refresh` header (no script, nothing inline for the CSP); the
 //! audit chain's head and a fresh verification; the audit trail.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
 
 use super::declarations::notice;
 use super::{AdminUser, Ctx, Errors, Form, Input, see_other};
-use crate::audit::{self, Head, Verification};
+use crate::audit::{self, AuditActor, Head, Verification};
 use crate::auth::login;
 use crate::db;
 use crate::error::{ApiError, Code};
-use crate::search::reindex::{self, Progress, ReindexReport};
+use crate::search::reindex;
 use crate::services::accounts::{self, UserView};
 use crate::web::format;
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
-
-/// A reindex started from the page: its progress and, once done, its outcome.
-pub struct ReindexJob {
-    pub started_at: DateTime<Utc>,
-    pub started_by: String,
-    pub progress: Arc<Progress>,
-    pub outcome: Option<Result<ReindexReport, String>>,
-}
 
 #[derive(Template)]
 #[template(path = "console/admin_home.html")]
@@ -61,7 +50,7 @@ pub struct UsersPage {
 }
 
 impl UsersPage {
-    pub fn role(&self, r: &crate::auth::Role) -> &'static str {
+    pub fn role(&self, r: &crate::domain::actor::Role) -> &'static str {
         self.t.codes_label(self.t.console.roles, r.as_str())
     }
 }
@@ -137,7 +126,7 @@ pub async fn create_user(ctx: AdminUser, payload: web::Payload) -> HttpResponse 
         Err(e) => return ctx.error(e),
     };
     let now = ctx.state.clock.now();
-    let by = ctx.user.actor.audit();
+    let by = AuditActor::of(&ctx.user.actor);
     match db::transaction(&ctx.state.pool, move |conn| accounts::create_staff(conn, now, &by, &input, &hash)).await {
         Ok(_) => see_other("/admin/users?done=staff_created"),
         Err(e) => refused(e).await,
@@ -163,7 +152,7 @@ pub async fn reindex_page(ctx: AdminUser) -> HttpResponse {
     let t = ctx.t;
     let c = &t.console;
     let (running, status, percent, result, failed) = {
-        let job = ctx.state.reindex_job.lock().unwrap_or_else(|e| e.into_inner());
+        let job = ctx.state.reindex_job.snapshot();
         match job.as_ref() {
             None => (false, None, 0, None, false),
             Some(j) => {
@@ -207,28 +196,16 @@ pub async fn start_reindex(ctx: AdminUser, payload: web::Payload) -> HttpRespons
     if let Err(res) = ctx.form(payload).await {
         return res;
     }
-    let progress = Arc::new(Progress::default());
-    {
-        let mut job = ctx.state.reindex_job.lock().unwrap_or_else(|e| e.into_inner());
-        if job.as_ref().is_some_and(|j| j.outcome.is_none()) {
-            return see_other("/admin/reindex");
-        }
-        *job = Some(ReindexJob {
-            started_at: ctx.state.clock.now(),
-            started_by: ctx.user.name.clone(),
-            progress: progress.clone(),
-            outcome: None,
-        });
-    }
+    let Some(progress) = ctx.state.reindex_job.begin(ctx.state.clock.now(), ctx.user.name.clone()) else {
+        return see_other("/admin/reindex");
+    };
     let state = ctx.state.clone();
     actix_web::rt::spawn(async move {
-        let outcome = reindex::reindex_tracked(&state, false, Some(&progress)).await.map_err(|e| {
+        let outcome = reindex::reindex_tracked(&state.pool, &state.search, false, Some(&progress)).await.map_err(|e| {
             tracing::error!(error = %e, "reindex from the admin page failed");
             e.to_string()
         });
-        if let Some(j) = state.reindex_job.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            j.outcome = Some(outcome);
-        }
+        state.reindex_job.finish(outcome);
     });
     see_other("/admin/reindex")
 }

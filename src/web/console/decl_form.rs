@@ -8,12 +8,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use uuid::Uuid;
 
-use super::declarations::{load, path_id};
+use super::declarations::{field_label, load, path_id};
 use super::form::Form;
 use super::{Ctx, Errors, Input, OrgUser, see_other};
 use crate::db;
+use crate::domain::declaration::Kind;
 use crate::error::{ApiError, Code, FieldError};
-use crate::services::declarations::input::{self, DeclarationBody, DeclarationPatch, Indicator, Kind, Product};
+use crate::services::declarations::input::{self, DeclarationBody, DeclarationPatch, Indicator, Product};
 use crate::services::declarations::{DeclarationView, lifecycle};
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
@@ -231,25 +232,6 @@ fn form_of(v: &DeclarationView) -> Form {
         }
     }
     f
-}
-
-/// The words for a field path (error summary).
-pub(super) fn field_label(t: &'static Strings, path: &str) -> String {
-    let c = &t.console;
-    let row = |group: &str| -> Option<(usize, String)> {
-        let rest = path.strip_prefix(group)?.strip_prefix('[')?;
-        let (i, col) = rest.split_once(']')?;
-        Some((i.parse::<usize>().ok()? + 1, col.trim_start_matches('.').to_string()))
-    };
-    if let Some((n, col)) = row("products") {
-        let col = t.label(t.codes.diff_fields, &col).to_string();
-        return format!("{} {n} {col}", c.product_row);
-    }
-    if let Some((n, col)) = row("indicators") {
-        let col = t.label(t.codes.diff_fields, &col).to_string();
-        return format!("{} {n} {col}", c.indicator_row);
-    }
-    t.label(c.decl_fields, path).to_string()
 }
 
 struct FormSpec {

@@ -8,7 +8,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use uuid::Uuid;
 
-use super::decl_form::field_label;
 use super::form::{Form, parse_multipart};
 use super::{Ctx, Errors, Input, OrgUser, see_other};
 use crate::db;
@@ -135,6 +134,25 @@ pub async fn list(ctx: OrgUser) -> HttpResponse {
     };
     ctx.page(StatusCode::OK, &page_view)
 }
+/// The words for a field path (error summary).
+pub(super) fn field_label(t: &'static Strings, path: &str) -> String {
+    let c = &t.console;
+    let row = |group: &str| -> Option<(usize, String)> {
+        let rest = path.strip_prefix(group)?.strip_prefix('[')?;
+        let (i, col) = rest.split_once(']')?;
+        Some((i.parse::<usize>().ok()? + 1, col.trim_start_matches('.').to_string()))
+    };
+    if let Some((n, col)) = row("products") {
+        let col = t.label(t.codes.diff_fields, &col).to_string();
+        return format!("{} {n} {col}", c.product_row);
+    }
+    if let Some((n, col)) = row("indicators") {
+        let col = t.label(t.codes.diff_fields, &col).to_string();
+        return format!("{} {n} {col}", c.indicator_row);
+    }
+    t.label(c.decl_fields, path).to_string()
+}
+
 pub(super) fn path_id(path: &web::Path<Uuid>) -> Uuid {
     **path
 }
@@ -278,7 +296,7 @@ pub async fn withdraw(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload
 pub async fn upload_full_text(ctx: OrgUser, path: web::Path<Uuid>, mut payload: web::Payload) -> HttpResponse {
     let id = path_id(&path);
     let req = ctx.req.clone();
-    let bytes = match crate::extract::read_body(&req, &mut payload, crate::routes::declarations::UPLOAD_LIMIT).await {
+    let bytes = match crate::extract::read_body(&req, &mut payload, crate::extract::UPLOAD_LIMIT).await {
         Ok(b) => b,
         Err(e) => return ctx.error(e),
     };
@@ -303,10 +321,9 @@ pub async fn upload_full_text(ctx: OrgUser, path: web::Path<Uuid>, mut payload: 
     }
     let store = BlobStore::new(&ctx.state.settings.data_dir);
     let data = file.data;
-    let stored = match web::block(move || store.put(&data)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return ctx.error(ApiError::internal(e)),
-        Err(e) => return ctx.error(ApiError::internal(anyhow::anyhow!("{e}"))),
+    let stored = match crate::blocking::run(move || store.put(&data).map_err(ApiError::internal)).await {
+        Ok(s) => s,
+        Err(e) => return ctx.error(e),
     };
     let (sha, size) = stored;
     let now = ctx.state.clock.now();

@@ -30,7 +30,7 @@ pub struct MembersPage {
 }
 
 impl MembersPage {
-    pub fn role(&self, r: &crate::auth::Role) -> &'static str {
+    pub fn role(&self, r: &crate::domain::actor::Role) -> &'static str {
         self.t.codes_label(self.t.console.roles, r.as_str())
     }
 }

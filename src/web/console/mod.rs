@@ -3,7 +3,7 @@
 //!
 //! A page handler names who may open it in its signature ([`OrgUser`], [`OrgAdminUser`],
 //! [`RegulatorUser`], [`AdminUser`]): the extractor resolves the session cookie to the same
-//! [`Actor`](crate::auth::Actor) as the API, sends people without a live session to `/login`, and
+//! [`Actor`](crate::domain::actor::Actor) as the API, sends people without a live session to `/login`, and
 //! answers a 403 page to the wrong role. Every form posts with a CSRF token ([`Ctx::form`]); every
 //! action calls the same service function as the API inside `db::transaction`, and a refusal shows
 //! the service's field errors next to the fields, with what was typed.
@@ -19,7 +19,6 @@ pub mod register;
 pub mod regulator;
 pub mod regulator_complaints;
 pub mod regulator_more;
-pub mod strings;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -32,12 +31,12 @@ use askama::Template;
 
 use super::WebState;
 use super::i18n::Strings;
-use super::page::{Chrome, render, status_page, strings};
-use crate::auth::Role;
+use super::page::{AccountBar, Chrome, NavItem, render, status_page, strings};
 use crate::db;
+use crate::domain::actor::Role;
 use crate::error::ApiError;
 use crate::services::sessions::{self, SessionUser};
-use crate::startup::AppState;
+use crate::state::AppState;
 pub use form::{Errors, Form, Input};
 
 /// The cookie that holds the session secret.
@@ -82,14 +81,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn actor(&self) -> crate::auth::Actor {
+    pub fn actor(&self) -> crate::domain::actor::Actor {
         self.user.actor.clone()
     }
 
     /// The layout of a console page: this console's navigation and the account bar.
     pub fn chrome(&self, title: impl Into<String>, active: &str) -> Chrome {
         let area = Area::of(self.user.actor.role);
-        Chrome::console(self.t, title, area, active, self.user.actor.role == Role::OrgAdmin, account_bar(self))
+        console_chrome(self.t, title, area, active, self.user.actor.role == Role::OrgAdmin, account_bar(self))
     }
 
     /// Renders a page with the CSRF cookie when one was issued; never cached.
@@ -113,11 +112,48 @@ impl Ctx {
     }
 }
 
-/// The user's name, role and the sign-out form, shown in the masthead.
-pub struct AccountBar {
-    pub name: String,
-    pub role: &'static str,
-    pub csrf: String,
+/// The layout of a console page: the console's own navigation and the account bar.
+fn console_chrome(
+    t: &'static Strings,
+    title: impl Into<String>,
+    area: Area,
+    active: &str,
+    org_admin: bool,
+    account: AccountBar,
+) -> Chrome {
+    let c = &t.console;
+    let items: Vec<(&'static str, &'static str, &'static str)> = match area {
+        Area::Org => {
+            let mut v = vec![
+                ("home", "/console", c.nav_org_home),
+                ("declarations", "/console/declarations", c.nav_declarations),
+                ("inspections", "/console/inspections", c.nav_inspections),
+            ];
+            if org_admin {
+                v.push(("members", "/console/members", c.nav_members));
+                v.push(("tokens", "/console/tokens", c.nav_tokens));
+            }
+            v
+        }
+        Area::Regulator => vec![
+            ("home", "/regulator", c.nav_reg_home),
+            ("campaigns", "/regulator/campaigns", c.nav_campaigns),
+            ("complaints", "/regulator/complaints", c.nav_complaints),
+            ("flags", "/regulator/flags", c.nav_flags),
+            ("audit", "/regulator/audit", c.nav_audit),
+        ],
+        Area::Admin => vec![
+            ("home", "/admin", c.nav_admin_home),
+            ("users", "/admin/users", c.nav_users),
+            ("reindex", "/admin/reindex", c.nav_reindex),
+            ("audit", "/admin/audit", c.nav_audit_chain),
+        ],
+    };
+    let mut chrome = Chrome::new(t, title, "");
+    chrome.nav = items.into_iter().map(|(k, href, label)| NavItem { href, label, current: k == active }).collect();
+    chrome.account = Some(account);
+    chrome.sign_in = false;
+    chrome
 }
 
 fn account_bar(ctx: &Ctx) -> AccountBar {
@@ -204,8 +240,11 @@ impl ResponseError for Denied {
                 status_page(req, StatusCode::FORBIDDEN, Some(t.console.forbidden_role.to_string()))
             }
             Denied::Failed(e, req) => {
-                super::page::PageError { error: ApiError::new(e.code, e.message.clone()), req: req.clone() }
-                    .error_response()
+                let mut res =
+                    super::page::PageError { error: ApiError::new(e.code, e.message.clone()), req: req.clone() }
+                        .error_response();
+                e.mark_cause(&mut res);
+                res
             }
         }
     }

@@ -13,9 +13,10 @@ use super::{Errors, Form, Input, see_other, session_cookie};
 use crate::auth::login;
 use crate::db;
 use crate::error::{ApiError, Code};
+use crate::reference::Tree;
 use crate::services::accounts::{self, RegistrationRaw};
 use crate::services::sessions;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::WebState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, render, strings};
@@ -49,29 +50,8 @@ pub struct RegisterPage {
 /// The children of each chosen level: (code, name) lists, one per level shown.
 type Levels = Vec<Vec<(String, String)>>;
 
-async fn levels(state: &AppState, kind: &'static str, chosen: Vec<String>, depth: usize) -> Result<Levels, ApiError> {
-    db::run(&state.pool, move |conn| {
-        let under = |conn: &mut diesel::PgConnection, p: Option<&str>| -> Result<Vec<(String, String)>, ApiError> {
-            Ok(if kind == "divisions" {
-                crate::reference::divisions_under(conn, p)?.into_iter().map(|d| (d.code, d.name)).collect()
-            } else {
-                crate::reference::industries_under(conn, p)?.into_iter().map(|i| (i.code, i.name)).collect()
-            })
-        };
-        let mut out = vec![under(conn, None)?];
-        for (i, c) in chosen.iter().enumerate().take(depth - 1) {
-            if c.is_empty() || !out[i].iter().any(|(code, _)| code == c) {
-                break;
-            }
-            let next = under(conn, Some(c))?;
-            if next.is_empty() {
-                break;
-            }
-            out.push(next);
-        }
-        Ok(out)
-    })
-    .await
+async fn levels(state: &AppState, tree: Tree, chosen: Vec<String>, depth: usize) -> Result<Levels, ApiError> {
+    db::run(&state.pool, move |conn| Ok(crate::reference::picker_levels(conn, tree, &chosen, depth)?)).await
 }
 
 fn chosen(form: &Form, group: &str, depth: usize) -> Vec<String> {
@@ -119,8 +99,8 @@ async fn page(
     errors: &Errors,
 ) -> Result<RegisterPage, ApiError> {
     let c = &t.console;
-    let divisions = levels(state, "divisions", chosen(form, "division", 3), 3).await?;
-    let industries = levels(state, "industries", chosen(form, "industry", 4), 4).await?;
+    let divisions = levels(state, Tree::Divisions, chosen(form, "division", 3), 3).await?;
+    let industries = levels(state, Tree::Industries, chosen(form, "industry", 4), 4).await?;
     let kinds = vec![
         ("enterprise".to_string(), c.org_enterprise.to_string()),
         ("social_organization".to_string(), c.org_social.to_string()),

@@ -13,11 +13,12 @@ use super::declarations::notice;
 use super::{Ctx, Errors, Form, Input, RegulatorUser, see_other};
 use crate::db;
 use crate::domain::complaint::Status;
+use crate::domain::workdays::Calendar;
 use crate::error::{ApiError, Code, FieldError};
-use crate::services::accounts;
 use crate::services::complaints::{self, ComplaintListItem, ListFilter as ComplaintFilter};
 use crate::services::supervision::campaigns::{self, CampaignView, NewCampaign, Scope};
 use crate::services::supervision::inspections::{self, InspectionView, ListFilter};
+use crate::services::{accounts, calendar};
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
 
@@ -30,13 +31,8 @@ pub struct QueueItem {
 }
 
 /// Complaints with their running deadlines counted in working days.
-pub fn with_deadlines(
-    conn: &mut diesel::PgConnection,
-    items: Vec<ComplaintListItem>,
-    today: NaiveDate,
-) -> Result<Vec<QueueItem>, ApiError> {
-    let cal = crate::services::calendar::load(conn)?;
-    Ok(items
+pub fn with_deadlines(cal: &Calendar, items: Vec<ComplaintListItem>, today: NaiveDate) -> Vec<QueueItem> {
+    items
         .into_iter()
         .map(|c| {
             let deadline = match Status::parse(&c.status) {
@@ -47,7 +43,7 @@ pub fn with_deadlines(
             let days_left = deadline.map(|d| cal.between(today, d));
             QueueItem { c, deadline, days_left }
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Template)]
@@ -97,8 +93,9 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let to_accept = complaints::list_for(conn, &actor, &received, today, 1, 50)?.items;
         let late = ComplaintFilter { overdue: Some(true), ..ComplaintFilter::default() };
         let overdue_complaints = complaints::list_for(conn, &actor, &late, today, 1, 50)?.items;
-        let to_accept = with_deadlines(conn, to_accept, today)?;
-        let overdue_complaints = with_deadlines(conn, overdue_complaints, today)?;
+        let cal = calendar::load(conn)?;
+        let to_accept = with_deadlines(&cal, to_accept, today);
+        let overdue_complaints = with_deadlines(&cal, overdue_complaints, today);
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
         Ok((mine, due_week, overdue, to_accept, overdue_complaints, uncovered))

@@ -14,10 +14,10 @@ use super::{Ctx, Errors, Form, Input, RegulatorUser, see_other};
 use crate::db;
 use crate::domain::complaint::{Outcome, Status};
 use crate::error::{ApiError, Code};
-use crate::services::accounts;
 use crate::services::complaints::workflow::{self, ComplainantView};
 use crate::services::complaints::{self, ComplaintView, ListFilter};
 use crate::services::flags;
+use crate::services::{accounts, calendar};
 use crate::web::format;
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
@@ -50,7 +50,7 @@ pub async fn queue(ctx: RegulatorUser) -> HttpResponse {
         let list = complaints::list_for(conn, &actor, &filter, today, 1, 100)?;
         let items =
             list.items.into_iter().filter(|c| !open || Status::parse(&c.status).is_some_and(Status::is_open)).collect();
-        Ok((with_deadlines(conn, items, today)?, list.total))
+        Ok((with_deadlines(&calendar::load(conn)?, items, today), list.total))
     })
     .await;
     let (queue, total) = match loaded {
@@ -156,7 +156,7 @@ async fn complaint_page(
             deadline_note: view.deadline_note.clone(),
             assignee_id: view.assignee_id,
         };
-        let days = with_deadlines(conn, vec![item], today)?.pop();
+        let days = with_deadlines(&calendar::load(conn)?, vec![item], today).pop();
         Ok((view, regulators, names, days, may_assign))
     })
     .await?;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::services::supervision::campaigns::{self, CampaignReport};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, not_found, render, strings};
 use crate::web::{WebState, format};

@@ -16,7 +16,7 @@ use crate::error::{ApiError, Code, FieldError};
 use crate::extract::{parse_query, read_body};
 use crate::services::complaints::intake::{self, ComplainantBody, ComplaintBody, TargetBody};
 use crate::services::declarations as decls;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, csrf_refused, render, strings};
 use crate::web::{WebState, format};

@@ -13,7 +13,7 @@ use crate::domain::diff::ListDiff;
 use crate::error::ApiError;
 use crate::extract::parse_query;
 use crate::services::declarations::{self as decls, DeclarationView};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, not_found, render, strings};
 use crate::web::{WebState, format};
@@ -41,6 +41,34 @@ pub struct FlagRow {
     pub meaning: &'static str,
     pub note: Option<String>,
     pub raised: String,
+    /// Who raised it (spot check, complaint, regulator, overdue job).
+    pub source: &'static str,
+    /// Empty while active.
+    pub resolved: String,
+    pub resolution: Option<String>,
+}
+
+/// An ended earlier record of the same number, with its supervision history.
+pub struct EarlierRow {
+    pub href: String,
+    pub number: String,
+    pub status: &'static str,
+    pub ended: String,
+    pub reason: Option<String>,
+    pub flags: Vec<FlagRow>,
+}
+
+fn flag_row(t: &'static Strings, r: &crate::services::flags::FlagRecord) -> FlagRow {
+    let f = &r.flag;
+    FlagRow {
+        name: t.codes_label(t.codes.flags, &f.code),
+        meaning: (t.flag_meaning)(&f.code),
+        note: f.note.clone().filter(|n| !n.trim().is_empty()),
+        raised: format::date(f.raised_at),
+        source: t.codes_label(t.codes.flag_sources, r.source),
+        resolved: format::opt_date(f.resolved_at),
+        resolution: f.resolution.clone().filter(|n| !n.trim().is_empty()),
+    }
 }
 
 /// A notice line: which standard, how it is used, what happened, since when, the replacement.
@@ -101,6 +129,8 @@ pub struct DeclarationPage {
     pub flags: Vec<FlagRow>,
     pub notices: Vec<NoticeRow>,
     pub refs: Vec<RefRow>,
+    pub flag_history: Vec<FlagRow>,
+    pub earlier: Vec<EarlierRow>,
     pub versions: Vec<VersionRow>,
     pub compare_from: i32,
     pub compare_to: i32,
@@ -176,14 +206,18 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
             }
         })
         .collect();
-    let flags = d
-        .flags
+    let flags = d.flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(|f| flag_row(t, f)).collect();
+    let flag_history = d.flag_history.iter().map(|f| flag_row(t, f)).collect();
+    let earlier = d
+        .earlier_records
         .iter()
-        .map(|f| FlagRow {
-            name: label(t.codes.flags, &f.code),
-            meaning: (t.flag_meaning)(&f.code),
-            note: f.note.clone().filter(|n| !n.trim().is_empty()),
-            raised: format::date(f.raised_at),
+        .map(|e| EarlierRow {
+            href: format!("/declarations/{}", e.id),
+            number: e.standard_number.clone(),
+            status: label(t.codes.statuses, &e.status),
+            ended: format::opt_date(e.ended_at),
+            reason: e.end_reason.clone(),
+            flags: e.flags.iter().map(|f| flag_row(t, f)).collect(),
         })
         .collect();
     let notices = d
@@ -257,6 +291,8 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         flags,
         notices,
         refs,
+        flag_history,
+        earlier,
         versions,
         compare_from,
         compare_to,

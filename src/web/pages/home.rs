@@ -6,10 +6,9 @@ use askama::Template;
 
 use super::DeclarationCard;
 use crate::db;
-use crate::search::engine;
 use crate::search::query::{SearchRequest, Sort};
 use crate::services::supervision::campaigns;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::WebState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, render, strings};
@@ -46,7 +45,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<We
         facets: crate::search::query::FacetSet::None,
         ..SearchRequest::default()
     };
-    let found = engine::search(&state, &newest).await.or_page(&req)?;
+    let found = state.search(&newest).await.or_page(&req)?;
     let (organizations, closed) = db::run(&state.pool, |conn| {
         Ok((crate::services::accounts::count_organizations(conn)?, campaigns::closed(conn, 5)?))
     })

@@ -10,7 +10,7 @@ use crate::domain::uscc::Uscc;
 use crate::extract::parse_query;
 use crate::services::accounts::{self, PublicOrganization};
 use crate::services::declarations as decls;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, not_found, render, strings};
 use crate::web::{WebState, format};
@@ -58,7 +58,7 @@ pub async fn organization(req: HttpRequest, state: web::Data<AppState>, ws: web:
         return Ok(not_found(&req));
     };
     let q: PageQuery = parse_query(req.query_string()).or_page(&req)?;
-    let (page, _) = crate::routes::declarations::paging(q.page, Some(PER_PAGE)).or_page(&req)?;
+    let (page, _) = crate::extract::paging(q.page, Some(PER_PAGE)).or_page(&req)?;
     let names = ws.names(&state).await.or_page(&req)?;
     let code = uscc.as_str().to_string();
     let (org, list) = db::run(&state.pool, move |conn| {

@@ -9,9 +9,9 @@ use askama::Template;
 use super::DeclarationCard;
 use crate::error::ApiError;
 use crate::extract::parse_query;
-use crate::search::engine::{self, SearchResponse};
+use crate::search::engine::SearchResponse;
 use crate::search::query::{SearchParams, SearchRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::{Labels, Strings};
 use crate::web::page::{Chrome, OrPage, PageResult, render, strings};
 use crate::web::{Names, WebState, format};
@@ -338,7 +338,7 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
         }
     };
     let names = ws.names(&state).await.or_page(&req)?;
-    let res = engine::search(&state, &request).await.or_page(&req)?;
+    let res = state.search(&request).await.or_page(&req)?;
     let cur = current(&params);
     let built = build_filters(t, &names, &request, &res, &cur);
     let q = params.q.clone().unwrap_or_default();

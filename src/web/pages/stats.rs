@@ -8,7 +8,7 @@ use askama::Template;
 use crate::db;
 use crate::services::stats::overview::{self, Overview};
 use crate::services::stats::plan::{self, PlanProgress};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, render, strings};
 use crate::web::{charts, format};

@@ -1,8 +1,15 @@
+//! Cryptography: access tokens ([`jwt`]), passwords ([`password`], argon2id), opaque secrets and
+//! their digests ([`secrets`]), and, here, sealing of confidential values.
+//!
 //! Sealing confidential values (complainant name, phone, email; 市场监督管理投诉举报处理暂行办法
 //! Art 33) with AES-256-GCM under the configured complaint keys. Each value gets its own random
 //! 96-bit nonce; the associated data binds a ciphertext to its record and field, so ciphertexts
 //! cannot be swapped between rows or columns. New values use the newest key; older key ids still
 //! open as long as they stay configured.
+
+pub mod jwt;
+pub mod password;
+pub mod secrets;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};

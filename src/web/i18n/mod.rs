@@ -3,6 +3,8 @@
 //! [`Strings::label`]. Adding a language is adding another `Strings` value and choosing it per
 //! request; the templates do not change.
 
+pub mod console;
+
 use std::fmt::Display;
 
 /// A table of code -> words.
@@ -25,7 +27,7 @@ pub struct Strings {
     pub error: Errors,
     pub codes: Codes,
     /// The consoles (`/login`, `/console`, `/regulator`, `/admin`).
-    pub console: &'static super::console::strings::Console,
+    pub console: &'static console::Console,
     /// The meaning of a supervision flag in plain words.
     pub flag_meaning: fn(&str) -> &'static str,
 }
@@ -181,6 +183,16 @@ pub struct Decl {
     pub role_cited: &'static str,
     pub flag_raised: &'static str,
     pub flag_note: &'static str,
+    pub flag_history: &'static str,
+    pub flag_history_none: &'static str,
+    pub flag_source: &'static str,
+    pub flag_resolved: &'static str,
+    pub flag_resolution: &'static str,
+    pub flag_active: &'static str,
+    pub earlier_records: &'static str,
+    pub earlier_records_lead: &'static str,
+    pub earlier_ended: &'static str,
+    pub earlier_no_flags: &'static str,
     pub history: &'static str,
     pub history_published: &'static str,
     pub history_ended: &'static str,
@@ -436,6 +448,8 @@ pub struct Codes {
     pub standard_types: Labels,
     pub statuses: Labels,
     pub flags: Labels,
+    /// Where a flag came from (`FlagRecord::source`).
+    pub flag_sources: Labels,
     pub categories: Labels,
     pub category_hints: Labels,
     pub complaint_statuses: Labels,
@@ -636,6 +650,16 @@ pub static ZH: Strings = Strings {
         role_cited: "规范性引用文件",
         flag_raised: "标记时间",
         flag_note: "说明",
+        flag_history: "监管记录",
+        flag_history_none: "该声明没有监管记录。",
+        flag_source: "来源",
+        flag_resolved: "解除时间",
+        flag_resolution: "解除说明",
+        flag_active: "尚未解除",
+        earlier_records: "同一标准编号的此前声明",
+        earlier_records_lead: "声明主体此前曾公开过同一标准编号的声明，已经结束：",
+        earlier_ended: "结束时间",
+        earlier_no_flags: "该声明没有监管记录。",
         history: "版本历史",
         history_published: "发布时间",
         history_ended: "失效时间",
@@ -901,6 +925,12 @@ pub static ZH: Strings = Strings {
             ("overdue", "整改超期"),
             ("abolished_by_authority", "监管废止"),
         ],
+        flag_sources: &[
+            ("campaign", "双随机抽查"),
+            ("complaint", "投诉举报处理"),
+            ("regulator", "监管部门"),
+            ("system", "整改逾期自动标记"),
+        ],
         categories: &[
             ("false_indicator", "指标虚假"),
             ("not_executed", "未按声明的标准生产或提供服务"),
@@ -980,7 +1010,7 @@ pub static ZH: Strings = Strings {
         ],
         org_kinds: &[("enterprise", "企业"), ("social_organization", "社会团体")],
     },
-    console: &super::console::strings::ZH,
+    console: &console::ZH,
     flag_meaning: crate::services::flags::meaning_zh,
 };
 

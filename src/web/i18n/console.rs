@@ -1,7 +1,7 @@
 //! The consoles' strings (part of [`Strings`](crate::web::i18n::Strings), read as
 //! `t.console.key`): Chinese today; another language is another `Console` value.
 
-use crate::web::i18n::Labels;
+use super::Labels;
 
 /// Every string of the console pages. `{}` marks where values go (see `Strings::fill`).
 pub struct Console {

@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::startup::AppState;
-
-use super::{CatalogStandard, Division};
+use crate::reference::{self, CatalogStandard, Division, Industry};
+use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -36,10 +35,10 @@ pub async fn list_divisions(state: web::Data<AppState>, q: Query<DivisionQuery>)
     }
     let list = db::run(&state.pool, move |conn| {
         let parent_row = match &parent {
-            Some(p) => Some(super::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
+            Some(p) => Some(reference::find_division(conn, p)?.ok_or_else(|| ApiError::not_found("行政区划"))?),
             None => None,
         };
-        Ok(DivisionList { parent: parent_row, items: super::divisions_under(conn, parent.as_deref())? })
+        Ok(DivisionList { parent: parent_row, items: reference::divisions_under(conn, parent.as_deref())? })
     })
     .await?;
     Ok(web::Json(list))
@@ -51,8 +50,6 @@ pub struct IndustryQuery {
     /// Parent code in API form (`C`, `C38`, `C384`); omitted: the 20 sections.
     pub parent: Option<String>,
 }
-
-pub use super::Industry;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct IndustryList {
@@ -73,7 +70,7 @@ pub async fn list_industries(
         ),
         None => None,
     };
-    let items = db::run(&state.pool, move |conn| Ok(super::industries_under(conn, parent.as_deref())?)).await?;
+    let items = db::run(&state.pool, move |conn| Ok(reference::industries_under(conn, parent.as_deref())?)).await?;
     Ok(web::Json(IndustryList { items }))
 }
 
@@ -106,7 +103,7 @@ pub async fn search_standards(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::bad_param("limit", "应在 1 到 50 之间"));
     }
-    let items = db::run(&state.pool, move |conn| Ok(super::standards::search(conn, &raw, limit)?)).await?;
+    let items = db::run(&state.pool, move |conn| Ok(reference::standards::search(conn, &raw, limit)?)).await?;
     Ok(web::Json(StandardList { items }))
 }
 
@@ -129,5 +126,3 @@ pub async fn get_standard(
     let row = db::run(&state.pool, move |conn| crate::services::catalog::find(conn, &normalized)).await?;
     Ok(web::Json(row))
 }
-
-pub use super::standards::escape_like;
