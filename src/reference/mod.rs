@@ -579,7 +579,6 @@ pub fn division_names(conn: &mut PgConnection) -> QueryResult<std::collections::
         .collect())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
