@@ -92,12 +92,21 @@ async fn published_with(app: &TestApp, org: &TestOrg, body: Value) -> String {
 }
 
 fn events_of(app: &TestApp, standard: &str) -> Vec<Value> {
-    let mut conn = app.db();
-    stdreg::outbox::events_after(&mut conn, 0, &[stdreg::outbox::STANDARD_STATUS_CHANGED], 1000)
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        payload: Value,
+    }
+    // read the table itself: `outbox::events_after` holds back rows while any older transaction of
+    // the shared test cluster is still open
+    diesel::sql_query("SELECT payload FROM events WHERE event_type = $1 AND subject = $2 ORDER BY id")
+        .bind::<diesel::sql_types::Text, _>(stdreg::outbox::STANDARD_STATUS_CHANGED)
+        .bind::<diesel::sql_types::Text, _>(standard)
+        .load::<Row>(&mut app.db())
         .expect("events")
         .into_iter()
-        .filter(|e| e.subject == standard)
-        .map(|e| e.payload)
+        .map(|r| r.payload)
         .collect()
 }
 
@@ -382,6 +391,22 @@ async fn the_daily_job_moves_an_upcoming_standard_on_its_date() {
     assert_eq!(r.body["notices"][0]["kind"], "standard_abolished", "{}", r.text);
     assert_eq!(r.body["notices"][0]["since"], "2027-01-01");
     assert_eq!(r.body["notices"][0]["role"], "cited");
+    // a consumer that reads by cursor gets the event once every older transaction has ended
+    let mut by_cursor = Vec::new();
+    for _ in 0..100 {
+        by_cursor = stdreg::outbox::events_after(&mut app.db(), 0, &[stdreg::outbox::STANDARD_STATUS_CHANGED], 100)
+            .expect("events");
+        if by_cursor.iter().any(|e| e.subject == "DB50/T 1600-2026") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(by_cursor.iter().any(|e| e.subject == "DB50/T 1600-2026"), "{by_cursor:?}");
+    let after_last = by_cursor.last().map(|e| e.id).unwrap_or(0);
+    assert!(
+        stdreg::outbox::events_after(&mut app.db(), after_last, &[], 100).expect("events").is_empty(),
+        "nothing after the cursor"
+    );
     let moved = events_of(&app, "DB50/T 1600-2026");
     assert_eq!(moved.last().map(|e| e["status_to"].clone()), Some(json!("current")));
     assert_eq!(moved.last().map(|e| e["status_from"].clone()), Some(json!("upcoming")));
