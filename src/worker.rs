@@ -20,6 +20,16 @@ pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
     .await?)
 }
 
+/// The catalogue's daily job (run with the scheduled jobs; idempotent, so running it every minute
+/// moves a status within a minute of its date): upcoming standards become current on their
+/// implementation date, current ones abolished on their abolition date. Returns the standards moved.
+pub async fn run_catalog_job(state: &AppState) -> anyhow::Result<usize> {
+    let (now, today) = (state.clock.now(), state.clock.today());
+    crate::db::run(&state.pool, move |conn| crate::services::catalog::advance_statuses(conn, now, today))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Rows sent to Meilisearch per batch.
 const BATCH: usize = 2000;
 
@@ -56,6 +66,11 @@ pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(flagged = n, "rectifications marked overdue"),
                 Err(e) => tracing::warn!(error = %e, "scheduled jobs failed"),
+            }
+            match run_catalog_job(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(standards = n, "catalogue statuses moved by their dates"),
+                Err(e) => tracing::warn!(error = %e, "catalogue job failed"),
             }
         }
         let sent = crate::search::sync::drain_once(&state.pool, &state.search, BATCH as i64).await;

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no actix, no diesel.
 
 pub mod actor;
+pub mod catalog;
 pub mod codes;
 pub mod complaint;
 pub mod declaration;

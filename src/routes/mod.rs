@@ -84,5 +84,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_declarations)
         .service(reference::list_divisions)
         .service(reference::list_industries)
-        .service(reference::search_standards);
+        .service(reference::search_standards)
+        .service(reference::get_standard);
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod architecture;
 mod audit;
 mod calendar;
+mod catalog;
 mod complaint_rectification;
 mod complaints;
 mod declarations;

@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod input;
 pub mod lifecycle;
+pub mod replacements;
 pub mod supervision;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,6 +17,7 @@ use crate::domain::actor::Actor;
 use crate::domain::declaration::publicly_visible;
 use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::error::{ApiError, ApiResult};
+use crate::services::notices::{self, NoticeView};
 use input::{Indicator, Product, Warning};
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -72,6 +74,8 @@ pub struct VersionRow {
     pub published_by: Option<Uuid>,
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<String>,
+    pub cited_standards: Vec<Option<String>>,
+    pub applicable_mandatory: Vec<Option<String>>,
 }
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
@@ -153,6 +157,59 @@ pub struct DeclarationView {
     pub earlier_records: Vec<supervision::EarlierRecord>,
     pub versions: Vec<VersionSummary>,
     pub warnings: Vec<Warning>,
+    /// Standards the declared standard cites (规范性引用文件), normalized.
+    pub cited_standards: Vec<String>,
+    /// Mandatory national standards that apply to the products, normalized.
+    pub applicable_mandatory: Vec<String>,
+    /// Each standard of this version (declared, applicable, cited) with what the catalogue says.
+    pub catalogue: Vec<CatalogueLine>,
+    /// Public notices: a standard this declaration executes or cites was abolished or replaced.
+    pub notices: Vec<NoticeView>,
+}
+
+/// One standard of a declaration and its catalogue status.
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct CatalogueLine {
+    pub number: String,
+    /// `declared`, `applicable_mandatory` or `cited`
+    pub role: crate::domain::catalog::Role,
+    /// `current`, `upcoming`, `abolished`, `unknown`; null when the catalogue does not list it
+    /// (group and enterprise standards are never listed).
+    pub status: Option<String>,
+    pub title: Option<String>,
+    pub implement_date: Option<NaiveDate>,
+    pub abolish_date: Option<NaiveDate>,
+    pub replaced_by: Vec<String>,
+}
+
+/// The catalogue lines of a version's standards.
+fn catalogue_lines(
+    conn: &mut PgConnection,
+    declared: &str,
+    applicable: &[String],
+    cited: &[String],
+) -> QueryResult<Vec<CatalogueLine>> {
+    use crate::domain::catalog::Role;
+    let mut lines: Vec<(String, Role)> = vec![(declared.to_string(), Role::Declared)];
+    lines.extend(applicable.iter().map(|n| (n.clone(), Role::ApplicableMandatory)));
+    lines.extend(cited.iter().map(|n| (n.clone(), Role::Cited)));
+    let numbers: Vec<String> = lines.iter().map(|(n, _)| n.clone()).collect();
+    let rows = crate::reference::standards::by_numbers(conn, &numbers)?;
+    Ok(lines
+        .into_iter()
+        .map(|(number, role)| {
+            let row = rows.get(&number);
+            CatalogueLine {
+                role,
+                status: row.map(|r| r.status.clone()),
+                title: row.map(|r| r.title.clone()),
+                implement_date: row.and_then(|r| r.implement_date),
+                abolish_date: row.and_then(|r| r.abolish_date),
+                replaced_by: row.map(|r| r.replaced_by.0.clone()).unwrap_or_default(),
+                number,
+            }
+        })
+        .collect())
 }
 
 pub fn load_declaration(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DeclarationRow>> {
@@ -244,6 +301,10 @@ pub fn view(
     let products: Vec<Product> = serde_json::from_value(v.products).map_err(ApiError::internal)?;
     let indicators: Vec<Indicator> = serde_json::from_value(v.indicators).map_err(ApiError::internal)?;
     let warnings: Vec<Warning> = serde_json::from_value(v.warnings).unwrap_or_default();
+    let cited_standards: Vec<String> = v.cited_standards.into_iter().flatten().collect();
+    let applicable_mandatory: Vec<String> = v.applicable_mandatory.into_iter().flatten().collect();
+    let catalogue = catalogue_lines(conn, &v.standard_number, &applicable_mandatory, &cited_standards)?;
+    let notices = notices::active_for(conn, decl.id)?;
     Ok(DeclarationView {
         id: decl.id,
         kind: decl.kind.clone(),
@@ -282,6 +343,10 @@ pub fn view(
         earlier_records,
         versions,
         warnings,
+        cited_standards,
+        applicable_mandatory,
+        catalogue,
+        notices,
     })
 }
 

@@ -71,6 +71,32 @@ fn flag_row(t: &'static Strings, r: &crate::services::flags::FlagRecord) -> Flag
     }
 }
 
+/// A notice line: which standard, how it is used, what happened, since when, the replacement.
+pub struct NoticeRow {
+    pub role: &'static str,
+    pub standard: String,
+    pub what: &'static str,
+    pub since: String,
+    pub replacement: String,
+}
+
+/// A standard of the declaration with its catalogue status.
+pub struct RefRow {
+    pub role: &'static str,
+    pub number: String,
+    pub status: String,
+    pub title: String,
+}
+
+fn role_words(t: &'static Strings, r: crate::domain::catalog::Role) -> &'static str {
+    use crate::domain::catalog::Role;
+    match r {
+        Role::Declared => t.decl.role_declared,
+        Role::ApplicableMandatory => t.decl.role_applicable,
+        Role::Cited => t.decl.role_cited,
+    }
+}
+
 pub struct VersionRow {
     pub version: i32,
     pub status: &'static str,
@@ -101,6 +127,8 @@ pub struct DeclarationPage {
     pub products: Vec<ProductRow>,
     pub indicators: Vec<IndicatorRow>,
     pub flags: Vec<FlagRow>,
+    pub notices: Vec<NoticeRow>,
+    pub refs: Vec<RefRow>,
     pub flag_history: Vec<FlagRow>,
     pub earlier: Vec<EarlierRow>,
     pub versions: Vec<VersionRow>,
@@ -192,6 +220,34 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
             flags: e.flags.iter().map(|f| flag_row(t, f)).collect(),
         })
         .collect();
+    let notices = d
+        .notices
+        .iter()
+        .map(|n| NoticeRow {
+            role: role_words(t, n.role),
+            standard: n.standard.clone(),
+            what: match n.kind {
+                crate::domain::catalog::NoticeKind::StandardAbolished => t.decl.notice_abolished,
+                crate::domain::catalog::NoticeKind::StandardReplaced => t.decl.notice_replaced,
+            },
+            since: n.since.to_string(),
+            replacement: n.replacements.join("、"),
+        })
+        .collect();
+    let refs = d
+        .catalogue
+        .iter()
+        .map(|c| RefRow {
+            role: role_words(t, c.role),
+            number: c.number.clone(),
+            status: match c.status.as_deref().and_then(crate::domain::catalog::CatalogStatus::parse) {
+                Some(s) if c.replaced_by.is_empty() => s.label_zh().to_string(),
+                Some(s) => format!("{}（{} {}）", s.label_zh(), t.decl.notice_replacement, c.replaced_by.join("、")),
+                None => t.decl.ref_not_in_catalogue.to_string(),
+            },
+            title: c.title.clone().unwrap_or_default(),
+        })
+        .collect();
     let versions: Vec<VersionRow> = d
         .versions
         .iter()
@@ -233,6 +289,8 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         products,
         indicators,
         flags,
+        notices,
+        refs,
         flag_history,
         earlier,
         versions,
