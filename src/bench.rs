@@ -595,6 +595,7 @@ async fn bulk_phase(
                 search_text: String::new(),
                 created_at: d.created_at,
                 updated_at: d.updated_at,
+                standard_refs: vec![Some(format!("{} COPY", d.standard_number))],
             })
             .collect();
         let v_rows: Vec<_> = versions
@@ -624,6 +625,8 @@ async fn bulk_phase(
                 updated_at: v.updated_at,
                 published_at: v.published_at,
                 published_by: v.published_by,
+                cited_standards: v.cited_standards.clone(),
+                applicable_mandatory: v.applicable_mandatory.clone(),
             })
             .collect();
         // the same search text (its trigram index is part of the raw work too)

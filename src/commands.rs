@@ -255,3 +255,37 @@ pub async fn seed(settings: &Settings, declarations: usize, seed: u64, index: bo
     println!("demo accounts: admin@<uscc in lower case>.demo.stdreg.cn, password {}", crate::seed::DEMO_PASSWORD);
     Ok(())
 }
+
+/// Loads standards catalogue files (`stdreg catalog standards FILE... [--dry-run]`): prints what was
+/// added, changed (which fields), unchanged and refused (with line and reason); refused rows mean
+/// nothing was applied and the command fails.
+pub async fn standards_load(
+    settings: &Settings,
+    files: &[std::path::PathBuf],
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut inputs = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        inputs.push(crate::services::catalog::LoadFile { name: f.display().to_string(), bytes });
+    }
+    let s = settings.clone();
+    let report = blocking(move || {
+        let mut conn = connect(&s)?;
+        let now = chrono::Utc::now();
+        let today = crate::clock::china_date(now);
+        crate::services::catalog::load(&mut conn, now, today, &crate::audit::AuditActor::system(), &inputs, dry_run)
+            .map_err(describe)
+    })
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::services::catalog::report_text(&report));
+    }
+    if !report.refused.is_empty() {
+        anyhow::bail!("{} row(s) refused: nothing was applied", report.refused.len());
+    }
+    Ok(())
+}

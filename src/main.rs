@@ -123,6 +123,18 @@ enum CatalogCommand {
     /// Load a year's official holidays and make-up working days (调休) from a CSV file shaped like
     /// the shipped table: `date,kind,festival,festival_zh`, kind `holiday` or `workday`.
     Holidays { file: PathBuf },
+    /// Load standards catalogue files (the national platform's export with Chinese headers, or the
+    /// shared data layout; CSV in UTF-8 or GB18030, or XLSX) in one transaction: all rows or none.
+    Standards {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report what would change without applying anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn load_settings(cli: &Cli) -> Result<Settings, String> {
@@ -168,6 +180,9 @@ fn main() -> ExitCode {
             Command::Catalog { command: CatalogCommand::Import } => stdreg::commands::catalog_import(&settings).await,
             Command::Catalog { command: CatalogCommand::Holidays { file } } => {
                 stdreg::commands::holidays_import(&settings, &file).await
+            }
+            Command::Catalog { command: CatalogCommand::Standards { files, dry_run, json } } => {
+                stdreg::commands::standards_load(&settings, &files, dry_run, json).await
             }
             Command::Audit { command: AuditCommand::Verify } => stdreg::commands::audit_verify(&settings).await,
             Command::Admin {

@@ -47,3 +47,71 @@ pub fn lag(conn: &mut PgConnection) -> QueryResult<Lag> {
     )
     .get_result(conn)
 }
+
+// ---------------------------------------------------------------- domain events
+
+/// A standard's catalogue status changed or a replacement was recorded; the payload names the
+/// public declarations that execute or cite it.
+pub const STANDARD_STATUS_CHANGED: &str = "standard.status_changed";
+
+/// A domain event for consumers other than search (subscriptions, webhooks, feeds): appended in the
+/// writer's transaction, so it exists exactly when the change does. Payloads carry public fields only.
+#[derive(Clone, Debug)]
+pub struct NewDomainEvent {
+    pub event_type: &'static str,
+    /// What the event is about (a standard number, a declaration id), for consumers that follow one.
+    pub subject: String,
+    pub payload: serde_json::Value,
+}
+
+/// Appends domain events.
+pub fn publish_events(
+    conn: &mut PgConnection,
+    at: chrono::DateTime<chrono::Utc>,
+    events: &[NewDomainEvent],
+) -> QueryResult<()> {
+    use crate::db::schema::events;
+    for chunk in events.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                (
+                    events::event_type.eq(e.event_type),
+                    events::subject.eq(&e.subject),
+                    events::payload.eq(&e.payload),
+                    events::occurred_at.eq(at),
+                )
+            })
+            .collect();
+        diesel::insert_into(events::table).values(rows).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A stored domain event.
+#[derive(Queryable, Selectable, Debug, Clone, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::events)]
+pub struct DomainEvent {
+    pub id: i64,
+    pub event_type: String,
+    pub subject: String,
+    pub payload: serde_json::Value,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Events after `after` (an id a consumer keeps as its cursor), oldest first, of the given types
+/// (all when empty). Only events of transactions older than every transaction still running are
+/// returned, so an id is never skipped because a later one committed first.
+pub fn events_after(conn: &mut PgConnection, after: i64, types: &[&str], limit: i64) -> QueryResult<Vec<DomainEvent>> {
+    use crate::db::schema::events;
+    let mut q = events::table
+        .filter(events::id.gt(after))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+        ))
+        .into_boxed();
+    if !types.is_empty() {
+        q = q.filter(events::event_type.eq_any(types.iter().map(|t| t.to_string()).collect::<Vec<_>>()));
+    }
+    q.order(events::id).limit(limit).select(DomainEvent::as_select()).load(conn)
+}

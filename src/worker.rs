@@ -8,13 +8,26 @@ use crate::state::AppState;
 /// How often the scheduled jobs run.
 pub const JOBS_EVERY: Duration = Duration::from_secs(60);
 
-/// The scheduled jobs: rectifications past due become `overdue` (once each).
+/// The scheduled jobs: rectifications past due (ordered by inspections and by complaints) become
+/// `overdue` (once each).
 pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
     let (now, today) = (state.clock.now(), state.clock.today());
     Ok(crate::db::run(&state.pool, move |conn| {
-        crate::services::supervision::inspections::mark_overdue(conn, now, today)
+        let inspections = crate::services::supervision::inspections::mark_overdue(conn, now, today)?;
+        let complaints = crate::services::complaints::rectification::mark_overdue(conn, now, today)?;
+        Ok::<_, crate::error::ApiError>(inspections + complaints)
     })
     .await?)
+}
+
+/// The catalogue's daily job (run with the scheduled jobs; idempotent, so running it every minute
+/// moves a status within a minute of its date): upcoming standards become current on their
+/// implementation date, current ones abolished on their abolition date. Returns the standards moved.
+pub async fn run_catalog_job(state: &AppState) -> anyhow::Result<usize> {
+    let (now, today) = (state.clock.now(), state.clock.today());
+    crate::db::run(&state.pool, move |conn| crate::services::catalog::advance_statuses(conn, now, today))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Rows sent to Meilisearch per batch.
@@ -53,6 +66,11 @@ pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(flagged = n, "rectifications marked overdue"),
                 Err(e) => tracing::warn!(error = %e, "scheduled jobs failed"),
+            }
+            match run_catalog_job(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(standards = n, "catalogue statuses moved by their dates"),
+                Err(e) => tracing::warn!(error = %e, "catalogue job failed"),
             }
         }
         let sent = crate::search::sync::drain_once(&state.pool, &state.search, BATCH as i64).await;

@@ -27,7 +27,7 @@
           b.className = "lookup-item" + (s.status === "abolished" ? " abolished" : "");
           var text = s.number + " " + s.title;
           if (s.status === "abolished") {
-            text += " — 已废止" + (s.replaced_by ? "，已被 " + s.replaced_by + " 代替" : "");
+            text += " — 已废止" + (s.replaced_by && s.replaced_by.length ? "，已被 " + s.replaced_by.join("、") + " 代替" : "");
           }
           b.textContent = text;
           b.addEventListener("click", function () {
@@ -37,7 +37,7 @@
             if (s.status === "abolished") {
               var w = document.createElement("p");
               w.className = "field-error";
-              w.textContent = s.number + " 已废止" + (s.replaced_by ? "，请改为执行 " + s.replaced_by : "") + "，无法发布。";
+              w.textContent = s.number + " 已废止" + (s.replaced_by && s.replaced_by.length ? "，请改为执行 " + s.replaced_by.join("、") : "") + "，无法发布。";
               box.appendChild(w);
             }
             input.focus();

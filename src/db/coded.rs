@@ -9,7 +9,9 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
-use crate::domain::{actor, complaint, declaration, organization, standard_number, supervision};
+use crate::domain::{
+    actor, catalog, complaint, declaration, organization, rectification, standard_number, supervision,
+};
 
 macro_rules! text_column {
     ($($t:ty),+ $(,)?) => {$(
@@ -68,7 +70,10 @@ text_column!(
     declaration::VersionStatus,
     declaration::Kind,
     standard_number::StandardType,
-    standard_number::CatalogStatus,
+    catalog::CatalogStatus,
+    catalog::Role,
+    catalog::NoticeKind,
+    rectification::Status,
     organization::OrgKind,
     actor::Role,
     supervision::FlagCode,

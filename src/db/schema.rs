@@ -84,6 +84,7 @@ diesel::table! {
         drawn_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        scope_outdated -> Bool,
     }
 }
 
@@ -96,9 +97,19 @@ diesel::table! {
         publish_date -> Nullable<Date>,
         implement_date -> Nullable<Date>,
         status -> Text,
-        replaces -> Nullable<Text>,
-        replaced_by -> Nullable<Text>,
+        replaces -> Array<Nullable<Text>>,
+        replaced_by -> Array<Nullable<Text>>,
         source -> Text,
+        standard_type -> Text,
+        title_en -> Nullable<Text>,
+        abolish_date -> Nullable<Date>,
+        ics -> Nullable<Text>,
+        ccs -> Nullable<Text>,
+        adopted -> Nullable<Text>,
+        department -> Nullable<Text>,
+        committee -> Nullable<Text>,
+        loaded_at -> Timestamptz,
+        number_compact -> Nullable<Text>,
     }
 }
 
@@ -132,6 +143,29 @@ diesel::table! {
         phone_nonce -> Nullable<Bytea>,
         email -> Nullable<Bytea>,
         email_nonce -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    complaint_rectifications (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        declaration_id -> Uuid,
+        organization_id -> Uuid,
+        division_code -> Text,
+        requirement -> Text,
+        ordered_by -> Uuid,
+        ordered_at -> Timestamptz,
+        rectification_due -> Date,
+        status -> Text,
+        response_statement -> Nullable<Text>,
+        response_version_id -> Nullable<Uuid>,
+        responded_at -> Nullable<Timestamptz>,
+        resolution_note -> Nullable<Text>,
+        closed_by -> Nullable<Uuid>,
+        closed_at -> Nullable<Timestamptz>,
+        overdue_flagged_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -191,6 +225,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    declaration_notices (id) {
+        id -> Int8,
+        declaration_id -> Uuid,
+        standard -> Text,
+        role -> Text,
+        kind -> Text,
+        replaced_by -> Array<Nullable<Text>>,
+        since -> Date,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     declaration_stat_deltas (id) {
         id -> Int8,
         dimension -> Text,
@@ -237,6 +286,8 @@ diesel::table! {
         published_by -> Nullable<Uuid>,
         ended_at -> Nullable<Timestamptz>,
         end_reason -> Nullable<Text>,
+        cited_standards -> Array<Nullable<Text>>,
+        applicable_mandatory -> Array<Nullable<Text>>,
     }
 }
 
@@ -261,6 +312,8 @@ diesel::table! {
         flagged -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        standard_refs -> Array<Nullable<Text>>,
+        outdated -> Bool,
     }
 }
 
@@ -295,6 +348,17 @@ diesel::table! {
         level -> Text,
         parent_code -> Nullable<Text>,
         province_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        event_type -> Text,
+        subject -> Text,
+        payload -> Jsonb,
+        occurred_at -> Timestamptz,
+        txid -> Int8,
     }
 }
 
@@ -478,11 +542,16 @@ diesel::joinable!(campaigns -> users (created_by));
 diesel::joinable!(complaint_attachments -> blobs (sha256));
 diesel::joinable!(complaint_attachments -> complaints (complaint_id));
 diesel::joinable!(complaint_complainants -> complaints (complaint_id));
+diesel::joinable!(complaint_rectifications -> complaints (complaint_id));
+diesel::joinable!(complaint_rectifications -> declaration_versions (response_version_id));
+diesel::joinable!(complaint_rectifications -> declarations (declaration_id));
+diesel::joinable!(complaint_rectifications -> organizations (organization_id));
 diesel::joinable!(complaint_updates -> complaints (complaint_id));
 diesel::joinable!(complaint_updates -> users (actor_id));
 diesel::joinable!(complaints -> declarations (declaration_id));
 diesel::joinable!(complaints -> organizations (organization_id));
 diesel::joinable!(complaints -> users (assignee_id));
+diesel::joinable!(declaration_notices -> declarations (declaration_id));
 diesel::joinable!(declaration_versions -> declarations (declaration_id));
 diesel::joinable!(declarations -> organizations (organization_id));
 diesel::joinable!(flags -> campaigns (campaign_id));
@@ -509,9 +578,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ccs_codes,
     complaint_attachments,
     complaint_complainants,
+    complaint_rectifications,
     complaint_throttle,
     complaint_updates,
     complaints,
+    declaration_notices,
     declaration_stat_deltas,
     declaration_stats,
     declaration_versions,
@@ -519,6 +590,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     district_groups,
     division_history,
     divisions,
+    events,
     flags,
     ics_codes,
     industries,

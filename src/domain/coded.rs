@@ -24,7 +24,7 @@ macro_rules! coded {
         $($(#[$vmeta:meta])* $variant:ident = $code:literal => $label:expr),+ $(,)?
     }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         $vis enum $name {
             $($(#[$vmeta])* #[serde(rename = $code)] $variant),+
         }

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no actix, no diesel.
 
 pub mod actor;
+pub mod catalog;
 pub mod coded;
 pub mod codes;
 pub mod complaint;
@@ -8,6 +9,7 @@ pub mod declaration;
 pub mod diff;
 pub mod draw;
 pub mod organization;
+pub mod rectification;
 pub mod standard_number;
 pub mod supervision;
 pub mod uscc;
@@ -18,7 +20,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::coded::Coded;
-    use super::{actor, complaint, declaration, organization, standard_number, supervision};
+    use super::{actor, catalog, complaint, declaration, organization, rectification, standard_number, supervision};
 
     /// Every variant has a code (snake_case or a comparator sign, unique, the one serde writes and
     /// reads) and a label (non-empty, unique within its enum, with Chinese in it).
@@ -47,10 +49,14 @@ mod tests {
         check::<declaration::Kind>(declaration::Kind::LABELS);
         check::<declaration::Comparator>(declaration::Comparator::LABELS);
         check::<standard_number::StandardType>(standard_number::StandardType::LABELS);
-        check::<standard_number::CatalogStatus>(standard_number::CatalogStatus::LABELS);
+        check::<catalog::CatalogStatus>(catalog::CatalogStatus::LABELS);
+        check::<catalog::Role>(catalog::Role::LABELS);
+        check::<catalog::NoticeKind>(catalog::NoticeKind::LABELS);
+        check::<rectification::Status>(rectification::Status::LABELS);
         check::<organization::OrgKind>(organization::OrgKind::LABELS);
         check::<actor::Role>(actor::Role::LABELS);
         check::<supervision::FlagCode>(supervision::FlagCode::LABELS);
+        check::<supervision::FlagSource>(supervision::FlagSource::LABELS);
         check::<supervision::Grade>(supervision::Grade::LABELS);
         check::<supervision::FindingCode>(supervision::FindingCode::LABELS);
         check::<supervision::FindingCategory>(supervision::FindingCategory::LABELS);

@@ -23,15 +23,6 @@ coded! {
     }
 }
 
-coded! {
-    /// The state of a standard in the catalogue of national, industry and local standards.
-    pub enum CatalogStatus {
-        Current = "current" => "现行",
-        Abolished = "abolished" => "已废止",
-        Unknown = "unknown" => "状态不明",
-    }
-}
-
 impl StandardType {
     /// National, industry and local numbers are looked up in the catalogue before publishing.
     pub fn is_catalogued(self) -> bool {

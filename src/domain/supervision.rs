@@ -32,6 +32,20 @@ impl FlagCode {
 }
 
 coded! {
+    /// Who raised a flag (its public history says so).
+    pub enum FlagSource {
+        /// A spot-check campaign and its inspection.
+        Campaign = "campaign" => "双随机抽查",
+        /// A complaint's conclusion and its rectification.
+        Complaint = "complaint" => "投诉举报处理",
+        /// A regulator, ad hoc.
+        Regulator = "regulator" => "监管部门",
+        /// The overdue job.
+        System = "system" => "整改逾期自动标记",
+    }
+}
+
+coded! {
     /// The result of an inspection.
     pub enum Grade {
         Compliant = "compliant" => "符合",
@@ -73,11 +87,11 @@ coded! {
 coded! {
     /// The state of one inspection.
     pub enum InspectionStatus {
-        Assigned = "assigned" => "检查中",
+        Assigned = "assigned" => "待检查",
         Compliant = "compliant" => "检查完成，无需整改",
-        RectificationOrdered = "rectification_ordered" => "整改中",
+        RectificationOrdered = "rectification_ordered" => "责令整改中",
         Responded = "responded" => "已提交整改报告",
         Rectified = "rectified" => "已整改",
-        NotRectified = "not_rectified" => "未整改到位",
+        NotRectified = "not_rectified" => "整改不合格",
     }
 }

@@ -2,17 +2,16 @@
 //! licences), loaded idempotently by `stdreg catalog import`, and the look-ups the services use.
 
 pub mod holidays;
+pub mod standards;
+pub mod standards_file;
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use serde::Deserialize;
 
 use crate::db::schema::{
-    catalog_standards, ccs_codes, district_groups, division_history, divisions, ics_codes, industries, plan_targets,
-    sac_industry_codes,
+    ccs_codes, district_groups, division_history, divisions, ics_codes, industries, plan_targets, sac_industry_codes,
 };
-use crate::domain::standard_number::CatalogStatus;
 
 const DIVISIONS: &str = include_str!("data/admin_divisions_mca_2024.csv");
 const DIVISION_HISTORY: &str = include_str!("data/admin_divisions_history_1981_2024.csv");
@@ -40,10 +39,6 @@ fn opt(s: String) -> Option<String> {
 
 fn opt_int(s: &str) -> Option<i32> {
     s.trim().parse().ok()
-}
-
-fn opt_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
 #[derive(Deserialize)]
@@ -162,35 +157,6 @@ struct NewSac {
     code: String,
     industry_zh: String,
     industry_en: String,
-    source: String,
-}
-
-#[derive(Deserialize)]
-struct NationalCsv {
-    standard_no: String,
-    prefix: String,
-    nature: String,
-    title_zh: String,
-    publish_date: String,
-    implement_date: String,
-    status: String,
-    replaces: String,
-    replaced_by: String,
-    source: String,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = catalog_standards)]
-struct NewCatalogStandard {
-    number: String,
-    prefix: String,
-    nature: String,
-    title: String,
-    publish_date: Option<NaiveDate>,
-    implement_date: Option<NaiveDate>,
-    status: CatalogStatus,
-    replaces: Option<String>,
-    replaced_by: Option<String>,
     source: String,
 }
 
@@ -409,42 +375,13 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
             ))
             .execute(conn)?;
 
-        let cat: Vec<NewCatalogStandard> = rows::<NationalCsv>("national standards", NATIONAL)?
-            .into_iter()
-            .map(|r| NewCatalogStandard {
-                status: match r.status.as_str() {
-                    "现行" => CatalogStatus::Current,
-                    "废止" => CatalogStatus::Abolished,
-                    _ => CatalogStatus::Unknown,
-                },
-                number: r.standard_no,
-                prefix: r.prefix,
-                nature: r.nature,
-                title: r.title_zh,
-                publish_date: opt_date(&r.publish_date),
-                implement_date: opt_date(&r.implement_date),
-                replaces: opt(r.replaces),
-                replaced_by: opt(r.replaced_by),
-                source: r.source,
-            })
-            .collect();
-        report.catalog_standards = cat.len();
-        diesel::insert_into(catalog_standards::table)
-            .values(&cat)
-            .on_conflict(catalog_standards::number)
-            .do_update()
-            .set((
-                catalog_standards::prefix.eq(excluded(catalog_standards::prefix)),
-                catalog_standards::nature.eq(excluded(catalog_standards::nature)),
-                catalog_standards::title.eq(excluded(catalog_standards::title)),
-                catalog_standards::publish_date.eq(excluded(catalog_standards::publish_date)),
-                catalog_standards::implement_date.eq(excluded(catalog_standards::implement_date)),
-                catalog_standards::status.eq(excluded(catalog_standards::status)),
-                catalog_standards::replaces.eq(excluded(catalog_standards::replaces)),
-                catalog_standards::replaced_by.eq(excluded(catalog_standards::replaced_by)),
-                catalog_standards::source.eq(excluded(catalog_standards::source)),
-            ))
-            .execute(conn)?;
+        let sample = standards_file::parse("national_standards_sample.csv", NATIONAL.as_bytes());
+        if let Some(r) = sample.refused.first() {
+            anyhow::bail!("national standards sample, line {}: {}", r.line, r.reason);
+        }
+        let sample: Vec<crate::domain::catalog::Entry> = sample.entries.into_iter().map(|(_, e)| e).collect();
+        report.catalog_standards = sample.len();
+        standards::insert_missing(conn, &sample, chrono::Utc::now())?;
 
         let plan: Vec<NewPlanTarget> = rows::<PlanCsv>("plan targets", PLAN)?
             .into_iter()
@@ -631,44 +568,7 @@ pub fn sac_code_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool>
     diesel::select(diesel::dsl::exists(sac_industry_codes::table.find(code))).get_result(conn)
 }
 
-/// A catalogue entry, by normalized number.
-#[derive(Queryable, Selectable, Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-#[diesel(table_name = catalog_standards)]
-pub struct CatalogStandard {
-    pub number: String,
-    pub nature: String,
-    pub title: String,
-    pub publish_date: Option<NaiveDate>,
-    pub implement_date: Option<NaiveDate>,
-    pub status: CatalogStatus,
-    pub replaces: Option<String>,
-    pub replaced_by: Option<String>,
-}
-
-/// Catalogue entries whose number (typed loosely) or title contains the text; numbers that start
-/// with it first.
-pub fn search_catalog(conn: &mut PgConnection, raw: &str, limit: i64) -> QueryResult<Vec<CatalogStandard>> {
-    use crate::db::escape_like;
-    let normalized = crate::domain::standard_number::normalize(raw);
-    let pattern = format!("%{}%", escape_like(&normalized));
-    let compact = format!("%{}%", escape_like(&normalized.replace(' ', "")));
-    let title_pattern = format!("%{}%", escape_like(raw));
-    catalog_standards::table
-        .filter(
-            catalog_standards::number
-                .ilike(&pattern)
-                .or(diesel::dsl::sql::<diesel::sql_types::Bool>("replace(number, ' ', '') ILIKE ")
-                    .bind::<diesel::sql_types::Text, _>(compact))
-                .or(catalog_standards::title.ilike(&title_pattern)),
-        )
-        .order((
-            catalog_standards::number.ilike(format!("{}%", escape_like(&normalized))).desc(),
-            catalog_standards::number,
-        ))
-        .limit(limit)
-        .select(CatalogStandard::as_select())
-        .load(conn)
-}
+pub use standards::CatalogStandard;
 
 /// The name of every current division, by code (the pages show names next to codes).
 pub fn division_names(conn: &mut PgConnection) -> QueryResult<std::collections::HashMap<String, String>> {
@@ -677,10 +577,6 @@ pub fn division_names(conn: &mut PgConnection) -> QueryResult<std::collections::
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect())
-}
-
-pub fn find_catalog_standard(conn: &mut PgConnection, number: &str) -> QueryResult<Option<CatalogStandard>> {
-    catalog_standards::table.find(number).select(CatalogStandard::as_select()).first(conn).optional()
 }
 
 #[cfg(test)]
@@ -695,7 +591,6 @@ mod tests {
         assert_eq!(rows::<IcsCsv>("ics", ICS).expect("ics").len(), 1381);
         assert_eq!(rows::<CcsCsv>("ccs", CCS).expect("ccs").len(), 1857);
         assert_eq!(rows::<SacCsv>("sac", SAC).expect("sac").len(), 64);
-        assert_eq!(rows::<NationalCsv>("n", NATIONAL).expect("national").len(), 184);
         assert_eq!(rows::<PlanCsv>("p", PLAN).expect("plan").len(), 32);
         assert_eq!(rows::<GroupCsv>("g", GROUPS).expect("groups").len(), 38);
     }

@@ -94,18 +94,37 @@ pub async fn publish_declaration(
     Ok(web::Json(view))
 }
 
-/// Starts a revision: a new draft version (n+1) prefilled from the current public one.
-#[utoipa::path(tag = "declarations", params(("id" = Uuid, Path)), responses((status = 201, body = DeclarationView), (status = 404), (status = 409)))]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseQuery {
+    /// `true`: start from the replacements of the standards named in the declaration's notices
+    /// (abolished or replaced ones): the new draft executes and cites the replacements. An existing
+    /// draft is updated instead. 409 `no_known_replacement` when no notice names a replacement.
+    pub apply_replacements: Option<bool>,
+}
+
+/// Starts a revision: a new draft version (n+1) prefilled from the current public one, or with
+/// `?apply_replacements=true` from the replacements of its outdated standards.
+#[utoipa::path(tag = "declarations", params(("id" = Uuid, Path), ReviseQuery), responses((status = 201, body = DeclarationView), (status = 404), (status = 409)))]
 #[post("/declarations/{id}/revisions")]
 pub async fn revise_declaration(
     state: web::Data<AppState>,
     actor: OrgMember,
     path: web::Path<Uuid>,
+    q: crate::extract::Query<ReviseQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let now = state.clock.now();
+    let (now, today) = (state.clock.now(), state.clock.today());
     let a = actor.0;
-    let view = db::transaction(&state.pool, move |conn| lifecycle::revise(conn, now, &a, id)).await?;
+    let replacements = q.0.apply_replacements.unwrap_or(false);
+    let view = db::transaction(&state.pool, move |conn| {
+        if replacements {
+            crate::services::declarations::replacements::revise_with_replacements(conn, now, &a, id, today)
+        } else {
+            lifecycle::revise(conn, now, &a, id)
+        }
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 

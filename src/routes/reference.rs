@@ -103,6 +103,26 @@ pub async fn search_standards(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::bad_param("limit", "应在 1 到 50 之间"));
     }
-    let items = db::run(&state.pool, move |conn| Ok(reference::search_catalog(conn, &raw, limit)?)).await?;
+    let items = db::run(&state.pool, move |conn| Ok(reference::standards::search(conn, &raw, limit)?)).await?;
     Ok(web::Json(StandardList { items }))
+}
+
+/// One catalogue row, by number in any loose form (`GB 17761-2018`, `gb17761—2018`), with its
+/// status, dates, what it replaces and what replaced it.
+#[utoipa::path(tag = "reference", params(("number" = String, Path, description = "标准号")), responses((status = 200, body = CatalogStandard), (status = 404)))]
+#[get("/reference/standards/{number:.*}")]
+pub async fn get_standard(
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+) -> ApiResult<web::Json<CatalogStandard>> {
+    let raw = number.into_inner();
+    let raw = raw.trim().to_string();
+    if raw.is_empty() || raw.chars().count() > 100 {
+        return Err(ApiError::bad_param("number", "应为 1-100 个字符的标准号"));
+    }
+    let normalized = crate::domain::standard_number::StandardNumber::parse(&raw)
+        .map(|n| n.normalized)
+        .unwrap_or_else(|_| crate::domain::standard_number::normalize(&raw));
+    let row = db::run(&state.pool, move |conn| crate::services::catalog::find(conn, &normalized)).await?;
+    Ok(web::Json(row))
 }

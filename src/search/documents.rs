@@ -39,6 +39,9 @@ pub struct DeclarationDoc {
     pub indicator_names: Vec<String>,
     pub flags: Vec<String>,
     pub flagged: bool,
+    /// A standard it executes or cites was abolished or replaced (it carries a notice).
+    #[serde(default)]
+    pub outdated: bool,
     /// Unix milliseconds of the current version's publication (filterable and sortable).
     pub published_at: i64,
 }
@@ -62,6 +65,7 @@ struct Row {
     org_name: String,
     uscc: String,
     division_code: String,
+    outdated: bool,
 }
 
 fn strings_of(items: &serde_json::Value, keys: &[&str]) -> Vec<String> {
@@ -113,6 +117,7 @@ pub fn load(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Declaratio
             organizations::name,
             organizations::uscc,
             organizations::division_code,
+            declarations::outdated,
         ))
         .load(conn)?;
     let active: Vec<(Uuid, String)> = flags::table
@@ -158,6 +163,7 @@ fn build(r: Row, flag_codes: Vec<String>) -> DeclarationDoc {
         indicator_names: strings_of(&r.indicators, &["name"]),
         flagged: !flag_codes.is_empty(),
         flags: flag_codes,
+        outdated: r.outdated,
         published_at: r.published_at.map(|t| t.timestamp_millis()).unwrap_or(0),
         organization_name: r.org_name,
         uscc: r.uscc,

@@ -29,6 +29,7 @@ pub const RETRIEVED: &[&str] = &[
     "products",
     "published_at",
     "flags",
+    "outdated",
 ];
 
 /// A search hit: the retrieved attributes of a document.
@@ -48,6 +49,8 @@ pub struct Hit {
     pub products: Vec<String>,
     pub published_at: i64,
     pub flags: Vec<String>,
+    #[serde(default)]
+    pub outdated: bool,
 }
 
 impl From<DeclarationDoc> for Hit {
@@ -67,6 +70,7 @@ impl From<DeclarationDoc> for Hit {
             products: d.products,
             published_at: d.published_at,
             flags: d.flags,
+            outdated: d.outdated,
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct SearchItem {
     pub published_at: Option<DateTime<Utc>>,
     /// Active supervision flags.
     pub flags: Vec<String>,
+    /// A standard it executes or cites was abolished or replaced (see the declaration's notices).
+    pub outdated: bool,
     pub highlight: Highlight,
 }
 
@@ -128,6 +134,8 @@ pub struct Facets {
     /// `true` / `false`: with or without an active supervision flag. Only on the search page.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub flagged: BTreeMap<String, usize>,
+    /// `true` / `false`: with or without a notice about an abolished or replaced standard.
+    pub outdated: BTreeMap<String, usize>,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
@@ -173,6 +181,7 @@ fn item(doc: Hit, formatted: Option<&serde_json::Map<String, serde_json::Value>>
         products: doc.products,
         published_at: DateTime::from_timestamp_millis(doc.published_at),
         flags: doc.flags,
+        outdated: doc.outdated,
         highlight,
     }
 }
@@ -187,8 +196,10 @@ fn facet_map(dist: &Option<HashMap<String, HashMap<String, usize>>>, name: &str)
 /// The facet attributes a search asks Meilisearch to count.
 pub fn facet_names(req: &SearchRequest) -> &'static [&'static str] {
     match req.facets {
-        FacetSet::Standard => &["kind", "standard_type", "status"],
-        FacetSet::Extended => &["kind", "standard_type", "status", "division_prefixes", "industry_section", "flagged"],
+        FacetSet::Standard => &["kind", "standard_type", "status", "outdated"],
+        FacetSet::Extended => {
+            &["kind", "standard_type", "status", "outdated", "division_prefixes", "industry_section", "flagged"]
+        }
         FacetSet::None => &[],
     }
 }
@@ -277,6 +288,7 @@ pub async fn search_meili(search: &SearchIndex, req: &SearchRequest) -> anyhow::
         division: facet_map(&results.facet_distribution, "division_prefixes"),
         industry_section: facet_map(&results.facet_distribution, "industry_section"),
         flagged: facet_map(&results.facet_distribution, "flagged"),
+        outdated: facet_map(&results.facet_distribution, "outdated"),
     };
     Ok(SearchResponse {
         total: results.total_hits.unwrap_or(results.hits.len()),
@@ -335,6 +347,9 @@ fn filtered(req: &SearchRequest) -> Boxed<'static> {
     }
     if let Some(f) = req.flagged {
         q = q.filter(declarations::flagged.eq(f));
+    }
+    if let Some(o) = req.outdated {
+        q = q.filter(declarations::outdated.eq(o));
     }
     if let Some(u) = &req.uscc {
         q = q.filter(
@@ -414,6 +429,13 @@ pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<Se
                     .group_by(declarations::standard_type)
                     .select((declarations::standard_type, diesel::dsl::count_star()))
                     .load(conn)?,
+                "outdated" => matching()
+                    .group_by(declarations::outdated)
+                    .select((declarations::outdated, diesel::dsl::count_star()))
+                    .load::<(bool, i64)>(conn)?
+                    .into_iter()
+                    .map(|(o, n)| (o.to_string(), n))
+                    .collect(),
                 _ => matching()
                     .group_by(declarations::status)
                     .select((declarations::status, diesel::dsl::count_star()))
@@ -425,9 +447,10 @@ pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<Se
             return Ok((ids, total, Facets::default()));
         }
         let standard = (count_by(conn, "kind")?, count_by(conn, "standard_type")?, count_by(conn, "status")?);
+        let outdated = count_by(conn, "outdated")?;
         if r.facets == FacetSet::Standard {
             let (kind, standard_type, status) = standard;
-            return Ok((ids, total, Facets { kind, standard_type, status, ..Facets::default() }));
+            return Ok((ids, total, Facets { kind, standard_type, status, outdated, ..Facets::default() }));
         }
         let by_division: Vec<(String, i64)> = matching()
             .group_by(declarations::division_code)
@@ -461,6 +484,7 @@ pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<Se
             division,
             industry_section,
             flagged: by_flag.into_iter().map(|(f, n)| (f.to_string(), n as usize)).collect(),
+            outdated,
         };
         Ok((ids, total, facets))
     })

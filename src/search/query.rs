@@ -32,6 +32,9 @@ pub struct SearchParams {
     pub status: Option<String>,
     /// `true`: only declarations with an active supervision flag; `false`: only without.
     pub flagged: Option<String>,
+    /// `true`: only declarations with a notice (a standard they execute or cite was abolished or
+    /// replaced); `false`: only without.
+    pub outdated: Option<String>,
     pub uscc: Option<String>,
     /// First publication day (China time), `YYYY-MM-DD`.
     pub published_from: Option<String>,
@@ -73,6 +76,7 @@ pub struct SearchRequest {
     pub industry: Option<String>,
     pub statuses: Vec<Status>,
     pub flagged: Option<bool>,
+    pub outdated: Option<bool>,
     pub uscc: Option<String>,
     /// Unix milliseconds, inclusive lower and exclusive upper bound.
     pub from_ts: Option<i64>,
@@ -179,6 +183,12 @@ impl SearchRequest {
             Some("false") => Some(false),
             Some(_) => return Err(ApiError::bad_param("flagged", "应为 true 或 false")),
         };
+        let outdated = match p.outdated.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return Err(ApiError::bad_param("outdated", "应为 true 或 false")),
+        };
         let uscc = match p.uscc.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(u) => Some(Uscc::parse(u).map_err(|e| ApiError::bad_param("uscc", e.to_string()))?.into_string()),
@@ -226,6 +236,7 @@ impl SearchRequest {
             industry,
             statuses,
             flagged,
+            outdated,
             uscc,
             from_ts: from.map(china_midnight),
             to_ts: to.map(|t| china_midnight(t) + 86_400_000),
@@ -256,6 +267,9 @@ impl SearchRequest {
         }
         if let Some(f) = self.flagged {
             parts.push(format!("flagged = {f}"));
+        }
+        if let Some(o) = self.outdated {
+            parts.push(format!("outdated = {o}"));
         }
         if let Some(u) = &self.uscc {
             parts.push(format!("uscc = {}", quoted(u)));
@@ -318,6 +332,7 @@ mod tests {
             ("industry", "C38\" OR"),
             ("uscc", r#"91350200MA2YJ1XR9G" OR uscc != ""#),
             ("flagged", "yes"),
+            ("outdated", "1"),
             ("sort", "uscc:asc"),
             ("per_page", "1000"),
             ("published_from", "2024/01/01"),

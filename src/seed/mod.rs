@@ -294,6 +294,8 @@ fn declaration(
         )),
         effective_date: None,
         full_text_public: rng.random_bool(0.4),
+        cited_standards: Vec::new(),
+        applicable_mandatory: Vec::new(),
     }
 }
 
@@ -490,7 +492,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
                     let mut problems = lifecycle::org_problems(org, c, "");
                     problems.extend(refs.problems(c, ""));
                     let (warnings, blocking) = refs.catalog_check(c, "");
-                    if !problems.is_empty() || blocking.is_some() {
+                    if !problems.is_empty() || !blocking.is_empty() {
                         continue;
                     }
                     warnings_store.push((*oi, *id, c, warnings));

@@ -9,10 +9,24 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{declarations, flags};
-use crate::domain::supervision::FlagCode;
+use crate::domain::supervision::{FlagCode, FlagSource};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
-use crate::services::declarations::FlagView;
+
+/// A supervision flag as shown on the public record.
+#[derive(Queryable, Selectable, serde::Serialize, Clone, Debug, utoipa::ToSchema)]
+#[diesel(table_name = flags)]
+pub struct FlagView {
+    pub id: Uuid,
+    pub code: FlagCode,
+    pub note: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub campaign_id: Option<Uuid>,
+    pub inspection_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+}
 
 /// Where a flag comes from.
 #[derive(Clone, Copy, Debug, Default)]
@@ -147,7 +161,7 @@ pub fn resolve(
     Ok(flag)
 }
 
-/// Resolves every active flag of a declaration raised by an inspection (or of the given codes).
+/// Resolves every active flag of the given codes raised by an inspection.
 pub fn resolve_for_inspection(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -156,12 +170,27 @@ pub fn resolve_for_inspection(
     codes: &[FlagCode],
     resolution: &str,
 ) -> ApiResult<Vec<FlagView>> {
-    let ids: Vec<Uuid> = flags::table
-        .filter(flags::inspection_id.eq(inspection))
-        .filter(flags::code.eq_any(codes))
-        .filter(flags::resolved_at.is_null())
-        .select(flags::id)
-        .load(conn)?;
+    let source = Source { inspection_id: Some(inspection), ..Source::default() };
+    resolve_for_source(conn, now, by, source, codes, resolution)
+}
+
+/// Resolves every active flag of the given codes raised by a source: an inspection when it names
+/// one, else a complaint (a source with neither resolves nothing).
+pub fn resolve_for_source(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    by: &AuditActor,
+    source: Source,
+    codes: &[FlagCode],
+    resolution: &str,
+) -> ApiResult<Vec<FlagView>> {
+    let mut q = flags::table.filter(flags::code.eq_any(codes)).filter(flags::resolved_at.is_null()).into_boxed();
+    q = match (source.inspection_id, source.complaint_id) {
+        (Some(i), _) => q.filter(flags::inspection_id.eq(i)),
+        (None, Some(c)) => q.filter(flags::complaint_id.eq(c)),
+        (None, None) => return Ok(Vec::new()),
+    };
+    let ids: Vec<Uuid> = q.select(flags::id).load(conn)?;
     ids.into_iter().map(|id| resolve(conn, now, by, id, resolution)).collect()
 }
 
@@ -181,6 +210,33 @@ pub fn history(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagView>
     flags::table.filter(flags::declaration_id.eq(decl)).order(flags::raised_at).select(FlagView::as_select()).load(conn)
 }
 
+/// A flag in a declaration's public history, with where it came from.
+#[derive(serde::Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct FlagRecord {
+    #[serde(flatten)]
+    pub flag: FlagView,
+    /// Who raised it.
+    pub source: FlagSource,
+}
+
+/// Where a flag came from (see [`FlagRecord::source`]).
+pub fn source_of(f: &FlagView) -> FlagSource {
+    if f.campaign_id.is_some() {
+        FlagSource::Campaign
+    } else if f.complaint_id.is_some() {
+        FlagSource::Complaint
+    } else if f.code == FlagCode::Overdue {
+        FlagSource::System
+    } else {
+        FlagSource::Regulator
+    }
+}
+
+/// The public flag history of a declaration: every flag, raised and resolved, oldest first.
+pub fn records(conn: &mut PgConnection, decl: Uuid) -> QueryResult<Vec<FlagRecord>> {
+    Ok(history(conn, decl)?.into_iter().map(|flag| FlagRecord { source: source_of(&flag), flag }).collect())
+}
+
 /// A regulator raises an ad hoc flag (`under_check` or `rectification_ordered`) on a declaration
 /// of their jurisdiction: `POST /declarations/{id}/flags` and the console's flags page.
 pub fn raise_by_regulator(
@@ -198,8 +254,13 @@ pub fn raise_by_regulator(
     }
     let note = c.opt_text("note", note, 500);
     c.finish()?;
-    let d = crate::services::declarations::load_declaration(conn, decl)?.ok_or_else(|| ApiError::not_found("声明"))?;
-    if !actor.covers(&d.division_code) {
+    let division: String = declarations::table
+        .find(decl)
+        .select(declarations::division_code)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("声明"))?;
+    if !actor.covers(&division) {
         return Err(ApiError::forbidden("该声明不在您的辖区内"));
     }
     let code = code.ok_or_else(|| ApiError::field("code", "临时标记只能是 under_check 或 rectification_ordered"))?;

@@ -3,10 +3,12 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod calendar;
+pub mod catalog;
 pub mod complaints;
 pub mod declarations;
 pub mod export;
 pub mod flags;
+pub mod notices;
 pub mod revocation;
 pub mod sessions;
 pub mod stats;

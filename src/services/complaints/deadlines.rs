@@ -4,7 +4,7 @@
 //! counted on them. Acceptance counts from the day of receipt, the conclusion from the day of
 //! acceptance (30 working days when extended), as when they were first set.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ pub fn recount(conn: &mut PgConnection, now: DateTime<Utc>, years: &[i32]) -> Qu
         let touches = |start: NaiveDate, due: NaiveDate| (start.year()..=due.year()).any(|y| years.contains(&y));
         let (field, previous, due) = match (Status::parse(&status), accepted_on, conclusion_due) {
             (Some(Status::Received), _, _) => {
-                let received_on = (received_at + Duration::hours(8)).date_naive();
+                let received_on = crate::clock::china_date(received_at);
                 if !touches(received_on, acceptance_due) {
                     continue;
                 }

@@ -205,8 +205,13 @@ pub fn write_new(conn: &mut PgConnection, now: DateTime<Utc>, items: &[NewItem<'
     for chunk in version_rows.chunks(500) {
         diesel::insert_into(declaration_versions::table).values(chunk).execute(conn)?;
     }
-    audit::append_many(conn, now, &events)?;
     let ids: Vec<Uuid> = items.iter().map(|it| it.id).collect();
+    // a published standard the catalogue records as replaced gives a notice at once
+    if publish && items.iter().any(|it| it.warnings.iter().any(|w| w.code == "standard_replaced")) {
+        crate::services::notices::refresh(conn, now, crate::clock::china_date(now), &ids)?;
+    }
     outbox::enqueue_many(conn, outbox::DECLARATION, &ids)?;
+    // The audit append holds the chain's lock until commit: do it last.
+    audit::append_many(conn, now, &events)?;
     Ok(())
 }

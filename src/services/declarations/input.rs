@@ -8,14 +8,17 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{catalog_standards, ccs_codes, divisions, ics_codes, industries, sac_industry_codes};
+use crate::domain::catalog::CatalogStatus;
 use crate::domain::codes;
 use crate::domain::declaration::{Kind, gtin_valid};
-use crate::domain::standard_number::{CatalogStatus, StandardNumber, StandardType};
+use crate::domain::standard_number::{StandardNumber, StandardType};
 use crate::error::FieldError;
 use crate::validate::Check;
 
 pub const MAX_PRODUCTS: usize = 500;
 pub const MAX_INDICATORS: usize = 100;
+/// Cited standards (规范性引用文件) and applicable mandatory standards, each list.
+pub const MAX_STANDARD_REFS: usize = 100;
 
 /// A product or service covered by the declaration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -83,6 +86,12 @@ pub struct DeclarationBody {
     pub effective_date: Option<NaiveDate>,
     #[serde(default)]
     pub full_text_public: bool,
+    /// Standards the declared standard cites (规范性引用文件), as typed; each is normalized.
+    #[serde(default)]
+    pub cited_standards: Vec<String>,
+    /// Mandatory national standards (GB) that apply to the products.
+    #[serde(default)]
+    pub applicable_mandatory: Vec<String>,
 }
 
 /// The body of `PATCH /declarations/{id}`: fields given replace the draft's; an empty string clears
@@ -100,6 +109,8 @@ pub struct DeclarationPatch {
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub full_text_public: Option<bool>,
+    pub cited_standards: Option<Vec<String>>,
+    pub applicable_mandatory: Option<Vec<String>>,
 }
 
 /// A declaration's content after the shape checks.
@@ -117,6 +128,49 @@ pub struct Content {
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub full_text_public: bool,
+    pub cited_standards: Vec<StandardNumber>,
+    pub applicable_mandatory: Vec<StandardNumber>,
+}
+
+impl Content {
+    /// Every standard of the declaration with its field path: the declared one, then the
+    /// applicable mandatory ones, then the cited ones.
+    pub fn standards(&self) -> impl Iterator<Item = (String, &StandardNumber)> {
+        std::iter::once(("standard.number".to_string(), &self.number))
+            .chain(self.applicable_mandatory.iter().enumerate().map(|(i, n)| (format!("applicable_mandatory[{i}]"), n)))
+            .chain(self.cited_standards.iter().enumerate().map(|(i, n)| (format!("cited_standards[{i}]"), n)))
+    }
+
+    /// The normalized numbers of a list, for storage.
+    pub fn numbers(list: &[StandardNumber]) -> Vec<String> {
+        list.iter().map(|n| n.normalized.clone()).collect()
+    }
+}
+
+/// Checks a list of standard numbers: each parsed (`field[i]` names a bad one), no year after
+/// today, duplicates (after normalization) dropped; `mandatory` requires GB numbers.
+fn check_numbers(c: &mut Check, field: &str, raw: &[String], today: NaiveDate, mandatory: bool) -> Vec<StandardNumber> {
+    if raw.len() > MAX_STANDARD_REFS {
+        c.err(field.to_string(), format!("最多 {MAX_STANDARD_REFS} 项，实际 {} 项", raw.len()));
+    }
+    let mut out: Vec<StandardNumber> = Vec::new();
+    for (i, r) in raw.iter().take(MAX_STANDARD_REFS).enumerate() {
+        let path = format!("{field}[{i}]");
+        match StandardNumber::parse(r) {
+            Ok(n) if n.year > today.year() => c.err(path, format!("标准年号 {} 晚于声明日期 {today}", n.year)),
+            Ok(n) if mandatory && n.kind != StandardType::NationalMandatory => c.err(
+                path,
+                format!("{} 不是强制性国家标准：此处只填写适用于产品的强制性国家标准（GB，不带 /T）", n.normalized),
+            ),
+            Ok(n) => {
+                if !out.iter().any(|o| o.normalized == n.normalized) {
+                    out.push(n);
+                }
+            }
+            Err(e) => c.err(path, e.to_string()),
+        }
+    }
+    out
 }
 
 fn opt_trim(s: &Option<String>) -> Option<String> {
@@ -231,6 +285,9 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
     {
         c.err(f("ccs_code"), "中国标准文献分类号格式应为一个字母加两位数字，如 K81");
     }
+    let cited_standards = check_numbers(&mut c, &f("cited_standards"), &body.cited_standards, today, false);
+    let applicable_mandatory =
+        check_numbers(&mut c, &f("applicable_mandatory"), &body.applicable_mandatory, today, true);
     let below_recommended = c.opt_text(&f("below_recommended"), body.below_recommended.as_deref(), 2000);
     let summary = c.opt_text(&f("summary"), body.summary.as_deref(), 2000);
     if !c.is_ok() {
@@ -250,6 +307,8 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
         summary,
         effective_date: body.effective_date,
         full_text_public: body.full_text_public,
+        cited_standards,
+        applicable_mandatory,
     })
 }
 
@@ -269,7 +328,16 @@ pub struct References {
     ccs: HashSet<String>,
     sac: HashSet<String>,
     divisions: HashSet<String>,
-    catalog: HashMap<String, (CatalogStatus, Option<String>, String)>,
+    catalog: HashMap<String, CatalogFact>,
+}
+
+/// What the catalogue says about a number, for the checks and warnings.
+#[derive(Clone, Debug)]
+pub struct CatalogFact {
+    pub status: CatalogStatus,
+    pub replaced_by: Vec<String>,
+    pub title: String,
+    pub implement_date: Option<NaiveDate>,
 }
 
 impl References {
@@ -301,8 +369,10 @@ impl References {
                 }
                 _ => {}
             }
-            if c.number.kind.is_catalogued() {
-                numbers.insert(c.number.normalized.clone());
+            for (_, n) in c.standards() {
+                if n.kind.is_catalogued() {
+                    numbers.insert(n.normalized.clone());
+                }
             }
         }
         let mut r = References::default();
@@ -356,10 +426,13 @@ impl References {
                     catalog_standards::status,
                     catalog_standards::replaced_by,
                     catalog_standards::title,
+                    catalog_standards::implement_date,
                 ))
-                .load::<(String, CatalogStatus, Option<String>, String)>(conn)?
+                .load::<(String, CatalogStatus, Vec<Option<String>>, String, Option<NaiveDate>)>(conn)?
                 .into_iter()
-                .map(|(n, s, r, t)| (n, (s, r, t)))
+                .map(|(n, status, r, title, implement_date)| {
+                    (n, CatalogFact { status, replaced_by: r.into_iter().flatten().collect(), title, implement_date })
+                })
                 .collect();
         }
         Ok(r)
@@ -386,7 +459,8 @@ impl References {
         match c.number.kind {
             StandardType::Industry => {
                 let code = c.number.issuer.clone().unwrap_or_default();
-                if !self.sac.contains(&code) {
+                // a number the catalogue knows is real, whatever our list of sector codes says
+                if !self.sac.contains(&code) && !self.catalog.contains_key(&c.number.normalized) {
                     out.push(FieldError::new(
                         format!("{p}standard.number"),
                         format!("“{code}”不是已登记的行业标准代号（如 QC、SN、JB）；如确为新的行业标准代号，请联系平台管理员补充"),
@@ -407,37 +481,50 @@ impl References {
         out
     }
 
-    /// The catalogue entry of a national, industry or local number: (status, replaced_by, title).
-    pub fn catalog(&self, number: &str) -> Option<&(CatalogStatus, Option<String>, String)> {
+    /// The catalogue entry of a national, industry or local number.
+    pub fn catalog(&self, number: &str) -> Option<&CatalogFact> {
         self.catalog.get(number)
     }
 
-    /// Warnings for the response, and whether publishing must be refused (abolished standard).
-    pub fn catalog_check(&self, c: &Content, p: &str) -> (Vec<Warning>, Option<FieldError>) {
-        if !c.number.kind.is_catalogued() {
-            return (Vec::new(), None);
-        }
-        let field = format!("{p}standard.number");
-        match self.catalog(&c.number.normalized) {
-            None => (
-                vec![Warning {
-                    code: "standard_not_in_catalogue".into(),
-                    field,
-                    message: format!("标准目录中未收录 {}，请核对编号是否正确", c.number.normalized),
-                }],
-                None,
-            ),
-            Some((CatalogStatus::Abolished, replaced_by, _)) => {
-                let message = match replaced_by {
-                    Some(r) => format!("{} 已废止，已被 {r} 代替，请改为执行现行标准", c.number.normalized),
-                    None => format!("{} 已废止，请改为执行现行标准", c.number.normalized),
-                };
-                (
-                    vec![Warning { code: "standard_abolished".into(), field: field.clone(), message: message.clone() }],
-                    Some(FieldError::new(field, message)),
-                )
+    /// Warnings for the response about every standard of the declaration (declared, applicable,
+    /// cited), and the refusals that block publishing: a standard the catalogue knows abolished
+    /// (naming its replacement). Not in the catalogue: a warning; upcoming: a note with its date;
+    /// replaced but not yet abolished: a note naming the replacement.
+    pub fn catalog_check(&self, c: &Content, p: &str) -> (Vec<Warning>, Vec<FieldError>) {
+        let mut warnings = Vec::new();
+        let mut blocking = Vec::new();
+        for (path, n) in c.standards() {
+            if !n.kind.is_catalogued() {
+                continue;
             }
-            Some(_) => (Vec::new(), None),
+            let field = format!("{p}{path}");
+            let number = &n.normalized;
+            let warn = |code: &str, message: String| Warning { code: code.into(), field: field.clone(), message };
+            match self.catalog(number) {
+                None => warnings
+                    .push(warn("standard_not_in_catalogue", format!("标准目录中未收录 {number}，请核对编号是否正确"))),
+                Some(f) if f.status == CatalogStatus::Abolished => {
+                    let message = match f.replaced_by.as_slice() {
+                        [] => format!("{number} 已废止，请改为执行现行标准"),
+                        r => format!("{number} 已废止，已被 {} 代替，请改为执行现行标准", r.join("、")),
+                    };
+                    warnings.push(warn("standard_abolished", message.clone()));
+                    blocking.push(FieldError::new(field.clone(), message));
+                }
+                Some(f) if f.status == CatalogStatus::Upcoming => warnings.push(warn(
+                    "standard_upcoming",
+                    match f.implement_date {
+                        Some(d) => format!("{number} 即将实施（{d} 起实施）"),
+                        None => format!("{number} 即将实施，尚未生效"),
+                    },
+                )),
+                Some(f) if !f.replaced_by.is_empty() => warnings.push(warn(
+                    "standard_replaced",
+                    format!("{number} 已被 {} 代替，请关注新标准的实施日期并及时修订", f.replaced_by.join("、")),
+                )),
+                Some(_) => {}
+            }
         }
+        (warnings, blocking)
     }
 }

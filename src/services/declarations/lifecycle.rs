@@ -16,6 +16,7 @@ use crate::domain::organization::OrgKind;
 use crate::domain::standard_number::StandardType;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::outbox;
+use crate::services::notices;
 
 /// What the rules need to know of the declaring organization.
 #[derive(Queryable, Clone, Debug)]
@@ -202,6 +203,8 @@ pub struct NewDeclaration {
     pub search_text: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Every standard of the current public version (empty for drafts).
+    pub standard_refs: Vec<Option<String>>,
 }
 
 #[derive(Insertable)]
@@ -231,6 +234,23 @@ pub struct NewVersion {
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub published_by: Option<Uuid>,
+    pub cited_standards: Vec<Option<String>>,
+    pub applicable_mandatory: Vec<Option<String>>,
+}
+
+/// Every number of a declaration's content (declared, applicable, cited), deduplicated.
+pub fn standard_refs(c: &Content) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    for (_, n) in c.standards() {
+        if !out.iter().flatten().any(|x| *x == n.normalized) {
+            out.push(Some(n.normalized.clone()));
+        }
+    }
+    out
+}
+
+fn some_all(v: Vec<String>) -> Vec<Option<String>> {
+    v.into_iter().map(Some).collect()
 }
 
 /// The rows of a new declaration (version 1), as a draft or already published (bulk).
@@ -280,6 +300,7 @@ pub fn new_rows(
             search_text,
             created_at: now,
             updated_at: now,
+            standard_refs: if published { standard_refs(c) } else { Vec::new() },
         },
         NewVersion {
             id: Uuid::now_v7(),
@@ -306,6 +327,8 @@ pub fn new_rows(
             updated_at: now,
             published_at,
             published_by: published.then_some(actor.user_id),
+            cited_standards: some_all(Content::numbers(&c.cited_standards)),
+            applicable_mandatory: some_all(Content::numbers(&c.applicable_mandatory)),
         },
     ))
 }
@@ -342,6 +365,8 @@ fn body_of(decl: &DeclarationRow, v: &VersionRow) -> ApiResult<DeclarationBody> 
         summary: v.summary.clone(),
         effective_date: v.effective_date,
         full_text_public: v.full_text_public,
+        cited_standards: v.cited_standards.iter().flatten().cloned().collect(),
+        applicable_mandatory: v.applicable_mandatory.iter().flatten().cloned().collect(),
     })
 }
 
@@ -391,6 +416,14 @@ pub fn patch(
         body.full_text_public = b;
         changed.push("full_text_public");
     }
+    if let Some(x) = p.cited_standards {
+        body.cited_standards = x;
+        changed.push("cited_standards");
+    }
+    if let Some(x) = p.applicable_mandatory {
+        body.applicable_mandatory = x;
+        changed.push("applicable_mandatory");
+    }
     let c = input::check_body(&body, "", today).map_err(ApiError::validation)?;
     let org = load_org(conn, decl.organization_id)?;
     let refs = References::load(conn, &[&c])?;
@@ -419,6 +452,8 @@ pub fn patch(
             declaration_versions::effective_date.eq(c.effective_date),
             declaration_versions::full_text_public.eq(c.full_text_public),
             declaration_versions::warnings.eq(warnings_json(&warnings)),
+            declaration_versions::cited_standards.eq(some_all(Content::numbers(&c.cited_standards))),
+            declaration_versions::applicable_mandatory.eq(some_all(Content::numbers(&c.applicable_mandatory))),
             declaration_versions::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -532,12 +567,16 @@ pub fn publish(
             declarations::published_at.eq(now),
             declarations::first_published_at.eq(decl.first_published_at.unwrap_or(now)),
             declarations::search_text.eq(search_text),
+            declarations::standard_refs.eq(standard_refs(&c)),
             declarations::updated_at.eq(now),
         ))
         .execute(conn)
         .map_err(map_unique(&c.number.normalized))?;
+    // notices follow the published version: those of standards it no longer cites end
+    notices::refresh(conn, now, today, &[id])?;
     outbox::enqueue(conn, outbox::DECLARATION, id)?;
-    let view = get_for(conn, Some(actor), id)?;
+    let mut view = get_for(conn, Some(actor), id)?;
+    view.warnings = warnings;
     // The audit append holds the chain's lock until commit: do it last.
     audit_event(
         conn,
@@ -579,6 +618,8 @@ pub fn revise(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uu
             declaration_versions::full_text_sha256.eq(&v.full_text_sha256),
             declaration_versions::full_text_size.eq(v.full_text_size),
             declaration_versions::full_text_public.eq(v.full_text_public),
+            declaration_versions::cited_standards.eq(&v.cited_standards),
+            declaration_versions::applicable_mandatory.eq(&v.applicable_mandatory),
             declaration_versions::created_by.eq(actor.user_id),
             declaration_versions::created_at.eq(now),
             declaration_versions::updated_at.eq(now),
@@ -621,6 +662,7 @@ pub fn withdraw(
     }
     let decl = lock_owned(conn, actor, id)?;
     check(decl.status, decl.draft_version.is_some(), Action::Withdraw).map_err(refuse)?;
+    super::supervision::refuse_withdrawal_if_supervised(conn, id)?;
     let versions = end_live_versions(conn, now, &decl, Ended::Withdrawn, reason)?;
     let view = get_for(conn, Some(actor), id)?;
     // The audit append holds the chain's lock until commit: do it last.
@@ -782,6 +824,8 @@ fn end_live_versions(
             declarations::updated_at.eq(now),
         ))
         .execute(conn)?;
+    // a declaration that is no longer public carries no notices
+    notices::refresh(conn, now, crate::clock::china_date(now), &[decl.id])?;
     outbox::enqueue(conn, outbox::DECLARATION, decl.id)?;
     Ok(versions)
 }

@@ -4,6 +4,8 @@
 pub mod bulk;
 pub mod input;
 pub mod lifecycle;
+pub mod replacements;
+pub mod supervision;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -15,8 +17,8 @@ use crate::domain::actor::Actor;
 use crate::domain::declaration::{Kind, Status, VersionStatus, publicly_visible};
 use crate::domain::diff::{self, FieldChange, ListDiff};
 use crate::domain::standard_number::StandardType;
-use crate::domain::supervision::FlagCode;
 use crate::error::{ApiError, ApiResult};
+use crate::services::notices::{self, NoticeView};
 use input::{Indicator, Product, Warning};
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -73,6 +75,8 @@ pub struct VersionRow {
     pub published_by: Option<Uuid>,
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<String>,
+    pub cited_standards: Vec<Option<String>>,
+    pub applicable_mandatory: Vec<Option<String>>,
 }
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
@@ -103,20 +107,7 @@ pub struct FullTextView {
     pub public: bool,
 }
 
-/// A supervision flag as shown on the public record.
-#[derive(Queryable, Selectable, Serialize, Clone, Debug, utoipa::ToSchema)]
-#[diesel(table_name = flags)]
-pub struct FlagView {
-    pub id: Uuid,
-    pub code: FlagCode,
-    pub note: Option<String>,
-    pub raised_at: DateTime<Utc>,
-    pub campaign_id: Option<Uuid>,
-    pub inspection_id: Option<Uuid>,
-    pub complaint_id: Option<Uuid>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub resolution: Option<String>,
-}
+pub use crate::services::flags::FlagView;
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct VersionSummary {
@@ -158,8 +149,65 @@ pub struct DeclarationView {
     pub end_reason: Option<String>,
     /// Active supervision flags.
     pub flags: Vec<FlagView>,
+    /// Every flag, active and resolved (raised, resolved, and by whom: campaign, complaint,
+    /// regulator or the overdue job), oldest first.
+    pub flag_history: Vec<crate::services::flags::FlagRecord>,
+    /// Earlier records of the same standard number by the same organization that ended (withdrawn
+    /// or abolished), with their end and their supervision history.
+    pub earlier_records: Vec<supervision::EarlierRecord>,
     pub versions: Vec<VersionSummary>,
     pub warnings: Vec<Warning>,
+    /// Standards the declared standard cites (规范性引用文件), normalized.
+    pub cited_standards: Vec<String>,
+    /// Mandatory national standards that apply to the products, normalized.
+    pub applicable_mandatory: Vec<String>,
+    /// Each standard of this version (declared, applicable, cited) with what the catalogue says.
+    pub catalogue: Vec<CatalogueLine>,
+    /// Public notices: a standard this declaration executes or cites was abolished or replaced.
+    pub notices: Vec<NoticeView>,
+}
+
+/// One standard of a declaration and its catalogue status.
+#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
+pub struct CatalogueLine {
+    pub number: String,
+    pub role: crate::domain::catalog::Role,
+    /// Null when the catalogue does not list it (group and enterprise standards are never listed).
+    pub status: Option<crate::domain::catalog::CatalogStatus>,
+    pub title: Option<String>,
+    pub implement_date: Option<NaiveDate>,
+    pub abolish_date: Option<NaiveDate>,
+    pub replaced_by: Vec<String>,
+}
+
+/// The catalogue lines of a version's standards.
+fn catalogue_lines(
+    conn: &mut PgConnection,
+    declared: &str,
+    applicable: &[String],
+    cited: &[String],
+) -> QueryResult<Vec<CatalogueLine>> {
+    use crate::domain::catalog::Role;
+    let mut lines: Vec<(String, Role)> = vec![(declared.to_string(), Role::Declared)];
+    lines.extend(applicable.iter().map(|n| (n.clone(), Role::ApplicableMandatory)));
+    lines.extend(cited.iter().map(|n| (n.clone(), Role::Cited)));
+    let numbers: Vec<String> = lines.iter().map(|(n, _)| n.clone()).collect();
+    let rows = crate::reference::standards::by_numbers(conn, &numbers)?;
+    Ok(lines
+        .into_iter()
+        .map(|(number, role)| {
+            let row = rows.get(&number);
+            CatalogueLine {
+                role,
+                status: row.map(|r| r.status),
+                title: row.map(|r| r.title.clone()),
+                implement_date: row.and_then(|r| r.implement_date),
+                abolish_date: row.and_then(|r| r.abolish_date),
+                replaced_by: row.map(|r| r.replaced_by.0.clone()).unwrap_or_default(),
+                number,
+            }
+        })
+        .collect())
 }
 
 pub fn load_declaration(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DeclarationRow>> {
@@ -244,11 +292,17 @@ pub fn view(
 ) -> ApiResult<DeclarationView> {
     let fingerprint = private || v.full_text_public;
     let organization = organization_brief(conn, decl.organization_id)?;
-    let flags = active_flags(conn, decl.id)?;
+    let flag_history = crate::services::flags::records(conn, decl.id)?;
+    let flags = flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(|f| f.flag.clone()).collect();
+    let earlier_records = supervision::earlier_records(conn, decl)?;
     let versions = versions(conn, decl.id, include_drafts)?;
     let products: Vec<Product> = serde_json::from_value(v.products).map_err(ApiError::internal)?;
     let indicators: Vec<Indicator> = serde_json::from_value(v.indicators).map_err(ApiError::internal)?;
     let warnings: Vec<Warning> = serde_json::from_value(v.warnings).unwrap_or_default();
+    let cited_standards: Vec<String> = v.cited_standards.into_iter().flatten().collect();
+    let applicable_mandatory: Vec<String> = v.applicable_mandatory.into_iter().flatten().collect();
+    let catalogue = catalogue_lines(conn, &v.standard_number, &applicable_mandatory, &cited_standards)?;
+    let notices = notices::active_for(conn, decl.id)?;
     Ok(DeclarationView {
         id: decl.id,
         kind: decl.kind,
@@ -283,8 +337,14 @@ pub fn view(
         ended_at: v.ended_at,
         end_reason: v.end_reason,
         flags,
+        flag_history,
+        earlier_records,
         versions,
         warnings,
+        cited_standards,
+        applicable_mandatory,
+        catalogue,
+        notices,
     })
 }
 

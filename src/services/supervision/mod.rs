@@ -3,6 +3,4 @@
 
 pub mod campaigns;
 pub mod inspections;
-
-/// Days after the result by which rectification is due when the inspector gives no date.
-pub const DEFAULT_RECTIFICATION_WORKING_DAYS: u32 = 20;
+pub mod rectification;

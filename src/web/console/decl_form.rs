@@ -162,7 +162,18 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
         summary: opt(form, "summary"),
         effective_date,
         full_text_public: form.has("full_text_public"),
+        cited_standards: number_lines(&form.get("cited_standards")),
+        applicable_mandatory: number_lines(&form.get("applicable_mandatory")),
     })
+}
+
+/// Standard numbers typed one per line (or separated by commas, semicolons or 、).
+fn number_lines(text: &str) -> Vec<String> {
+    text.split(['\n', '\r', ',', '，', ';', '；', '、'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The form filled from a draft.
@@ -181,6 +192,12 @@ fn form_of(v: &DeclarationView) -> Form {
     put("ccs_code", &v.ccs_code);
     put("below_recommended", &v.below_recommended);
     put("summary", &v.summary);
+    if !v.cited_standards.is_empty() {
+        f.set("cited_standards", v.cited_standards.join("\n"));
+    }
+    if !v.applicable_mandatory.is_empty() {
+        f.set("applicable_mandatory", v.applicable_mandatory.join("\n"));
+    }
     if let Some(d) = v.effective_date {
         f.set("effective_date", d.to_string());
     }
@@ -474,6 +491,8 @@ pub async fn update(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload) 
         summary: Some(body.summary.unwrap_or_default()),
         effective_date: body.effective_date,
         full_text_public: Some(body.full_text_public),
+        cited_standards: Some(body.cited_standards),
+        applicable_mandatory: Some(body.applicable_mandatory),
     };
     let (now, today) = (ctx.state.clock.now(), ctx.state.clock.today());
     let actor = ctx.actor();

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::declarations::notice;
 use super::{Ctx, Errors, Form, Input, OrgUser, see_other};
 use crate::db;
+use crate::domain::coded::Coded;
 use crate::domain::supervision::{Grade, InspectionStatus};
 use crate::error::{ApiError, Code};
 use crate::services::supervision::inspections::{self, InspectionView, ListFilter, ResponseInput};
@@ -42,10 +43,13 @@ pub struct ListPage {
     pub t: &'static Strings,
     pub chrome: Chrome,
     pub items: Vec<InspectionView>,
+    /// Rectifications ordered by complaints.
+    pub rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
 
 impl ListPage {
-    pub fn status(&self, s: &InspectionStatus) -> &'static str {
+    /// The words of an inspection's or a rectification's status.
+    pub fn status<S: Coded>(&self, s: &S) -> &'static str {
         s.label()
     }
     pub fn grade(&self, g: &Option<Grade>) -> &'static str {
@@ -56,14 +60,23 @@ impl ListPage {
 pub async fn list(ctx: OrgUser) -> HttpResponse {
     let actor = ctx.actor();
     let today = ctx.state.clock.today();
-    let items =
-        db::run(&ctx.state.pool, move |conn| inspections::list(conn, &actor, &ListFilter::default(), today)).await;
-    match items {
-        Ok(items) => {
+    let loaded = db::run(&ctx.state.pool, move |conn| {
+        let items = inspections::list(conn, &actor, &ListFilter::default(), today)?;
+        let rectifications = crate::services::complaints::rectification::list(
+            conn,
+            &actor,
+            &crate::services::complaints::rectification::ListFilter::default(),
+            today,
+        )?;
+        Ok((items, rectifications))
+    })
+    .await;
+    match loaded {
+        Ok((items, rectifications)) => {
             let t = ctx.t;
             ctx.page(
                 StatusCode::OK,
-                &ListPage { t, chrome: ctx.chrome(t.console.inspections_title, "inspections"), items },
+                &ListPage { t, chrome: ctx.chrome(t.console.inspections_title, "inspections"), items, rectifications },
             )
         }
         Err(e) => ctx.error(e),

@@ -41,6 +41,51 @@ pub struct FlagRow {
     pub meaning: &'static str,
     pub note: Option<String>,
     pub raised: String,
+    /// Who raised it (spot check, complaint, regulator, overdue job).
+    pub source: &'static str,
+    /// Empty while active.
+    pub resolved: String,
+    pub resolution: Option<String>,
+}
+
+/// An ended earlier record of the same number, with its supervision history.
+pub struct EarlierRow {
+    pub href: String,
+    pub number: String,
+    pub status: &'static str,
+    pub ended: String,
+    pub reason: Option<String>,
+    pub flags: Vec<FlagRow>,
+}
+
+fn flag_row(r: &crate::services::flags::FlagRecord) -> FlagRow {
+    let f = &r.flag;
+    FlagRow {
+        name: f.code.label(),
+        meaning: f.code.meaning(),
+        note: f.note.clone().filter(|n| !n.trim().is_empty()),
+        raised: format::date(f.raised_at),
+        source: r.source.label(),
+        resolved: format::opt_date(f.resolved_at),
+        resolution: f.resolution.clone().filter(|n| !n.trim().is_empty()),
+    }
+}
+
+/// A notice line: which standard, how it is used, what happened, since when, the replacement.
+pub struct NoticeRow {
+    pub role: &'static str,
+    pub standard: String,
+    pub what: &'static str,
+    pub since: String,
+    pub replacement: String,
+}
+
+/// A standard of the declaration with its catalogue status.
+pub struct RefRow {
+    pub role: &'static str,
+    pub number: String,
+    pub status: String,
+    pub title: String,
 }
 
 pub struct VersionRow {
@@ -73,6 +118,10 @@ pub struct DeclarationPage {
     pub products: Vec<ProductRow>,
     pub indicators: Vec<IndicatorRow>,
     pub flags: Vec<FlagRow>,
+    pub notices: Vec<NoticeRow>,
+    pub refs: Vec<RefRow>,
+    pub flag_history: Vec<FlagRow>,
+    pub earlier: Vec<EarlierRow>,
     pub versions: Vec<VersionRow>,
     pub compare_from: i32,
     pub compare_to: i32,
@@ -148,14 +197,43 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
             }
         })
         .collect();
-    let flags = d
-        .flags
+    let flags = d.flag_history.iter().filter(|f| f.flag.resolved_at.is_none()).map(flag_row).collect();
+    let flag_history = d.flag_history.iter().map(flag_row).collect();
+    let earlier = d
+        .earlier_records
         .iter()
-        .map(|f| FlagRow {
-            name: f.code.label(),
-            meaning: f.code.meaning(),
-            note: f.note.clone().filter(|n| !n.trim().is_empty()),
-            raised: format::date(f.raised_at),
+        .map(|e| EarlierRow {
+            href: format!("/declarations/{}", e.id),
+            number: e.standard_number.clone(),
+            status: e.status.label(),
+            ended: format::opt_date(e.ended_at),
+            reason: e.end_reason.clone(),
+            flags: e.flags.iter().map(flag_row).collect(),
+        })
+        .collect();
+    let notices = d
+        .notices
+        .iter()
+        .map(|n| NoticeRow {
+            role: n.role.label(),
+            standard: n.standard.clone(),
+            what: n.kind.label(),
+            since: n.since.to_string(),
+            replacement: n.replacements.join("、"),
+        })
+        .collect();
+    let refs = d
+        .catalogue
+        .iter()
+        .map(|c| RefRow {
+            role: c.role.label(),
+            number: c.number.clone(),
+            status: match c.status {
+                Some(s) if c.replaced_by.is_empty() => s.label().to_string(),
+                Some(s) => format!("{}（{} {}）", s.label(), t.decl.notice_replacement, c.replaced_by.join("、")),
+                None => t.decl.ref_not_in_catalogue.to_string(),
+            },
+            title: c.title.clone().unwrap_or_default(),
         })
         .collect();
     let versions: Vec<VersionRow> = d
@@ -199,6 +277,10 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         products,
         indicators,
         flags,
+        notices,
+        refs,
+        flag_history,
+        earlier,
         versions,
         compare_from,
         compare_to,

@@ -234,7 +234,7 @@ async fn browser_campaign_drawn_inspected_answered_and_closed() {
     b.check_page("inspection result form").await;
     b.shot("console-10-inspection-result", true).await;
     nav(&b, "#save-result").await;
-    assert_eq!(b.text("#inspection-status").await, "整改中");
+    assert_eq!(b.text("#inspection-status").await, "责令整改中");
     assert!(b.text("#findings").await.contains("公开信息与实际不一致"));
     sign_out(&b).await;
 

@@ -1,0 +1,1 @@
+DROP INDEX inspections_declaration_idx;
