@@ -147,7 +147,7 @@ async fn withdrawal_is_refused_under_supervision_and_a_regulator_can_still_aboli
     }
     let page = app.get(&format!("/declarations/{d5}"), None).await;
     let section = page.text.split("id=\"earlier-records\"").nth(1).expect("section");
-    assert!(section.contains("已撤销") && section.contains("已整改") && section.contains("监管部门"), "{section}");
+    assert!(section.contains("已撤回") && section.contains("已整改") && section.contains("监管部门"), "{section}");
 }
 
 #[tokio::test]
