@@ -14,6 +14,7 @@ mod foundation;
 mod hardening;
 mod helpers;
 mod operations;
+mod partners;
 mod search;
 mod seed;
 mod stats;
