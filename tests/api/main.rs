@@ -6,6 +6,7 @@ mod architecture;
 mod audit;
 mod calendar;
 mod catalog;
+mod complaint_rectification;
 mod complaints;
 mod declarations;
 mod drills;

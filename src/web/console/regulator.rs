@@ -59,6 +59,8 @@ pub struct HomePage {
     pub overdue_complaints: Vec<QueueItem>,
     /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
     pub uncovered_years: String,
+    /// Rectifications ordered by complaints, past due without an answer.
+    pub overdue_rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
 
 impl HomePage {
@@ -98,10 +100,12 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let overdue_complaints = with_deadlines(&cal, overdue_complaints, today);
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, uncovered))
+        let late_rect = crate::services::complaints::rectification::ListFilter { overdue: true, ..Default::default() };
+        let overdue_rect = crate::services::complaints::rectification::list(conn, &actor, &late_rect, today)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, uncovered) = match loaded {
+    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications)) = match loaded {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
@@ -120,6 +124,7 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         to_accept,
         overdue_complaints,
         uncovered_years: uncovered.iter().map(i32::to_string).collect::<Vec<_>>().join("、"),
+        overdue_rectifications,
     };
     ctx.page(StatusCode::OK, &page)
 }
