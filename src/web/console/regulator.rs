@@ -59,6 +59,8 @@ pub struct HomePage {
     pub overdue_complaints: Vec<QueueItem>,
     /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
     pub uncovered_years: String,
+    /// Inspections still without a result after their campaign's due date.
+    pub results_overdue: Vec<InspectionView>,
     /// Rectifications ordered by complaints, past due without an answer.
     pub overdue_rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
@@ -102,13 +104,16 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
         let late_rect = crate::services::complaints::rectification::ListFilter { overdue: true, ..Default::default() };
         let overdue_rect = crate::services::complaints::rectification::list(conn, &actor, &late_rect, today)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect)))
+        let late_results =
+            inspections::list(conn, &actor, &ListFilter { result_overdue: true, ..ListFilter::default() }, today)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect, late_results)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications)) = match loaded {
-        Ok(v) => v,
-        Err(e) => return ctx.error(e),
-    };
+    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications, results_overdue)) =
+        match loaded {
+            Ok(v) => v,
+            Err(e) => return ctx.error(e),
+        };
     let jurisdiction = ctx.user.actor.jurisdiction.clone().unwrap_or_default();
     let names = match ctx.ws.names(&ctx.state).await {
         Ok(n) => n,
@@ -125,6 +130,7 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         overdue_complaints,
         uncovered_years: uncovered.iter().map(i32::to_string).collect::<Vec<_>>().join("、"),
         overdue_rectifications,
+        results_overdue,
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -442,8 +448,9 @@ async fn campaign_page(ctx: &Ctx, id: Uuid, error: Option<String>) -> Result<Cam
     let t = ctx.t;
     let c = &t.console;
     let actor = ctx.actor();
+    let today = ctx.state.clock.today();
     let (cw, names) = db::run(&ctx.state.pool, move |conn| {
-        let cw = campaigns::get(conn, &actor, id)?;
+        let cw = campaigns::get(conn, &actor, id, today)?;
         let mut ids = cw.campaign.inspector_ids.clone();
         ids.extend(cw.inspections.iter().map(|i| i.inspector_id));
         let names = accounts::names_of(conn, &ids)?;

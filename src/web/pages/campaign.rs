@@ -107,6 +107,7 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
         (t.codes_label(t.codes.grades, "compliant_with_defects"), g.compliant_with_defects),
         (t.codes_label(t.codes.grades, "non_compliant"), g.non_compliant),
         (t.codes_label(t.codes.grades, "pending"), g.pending),
+        (t.campaign.not_inspected, g.not_inspected),
         (t.codes_label(t.codes.inspection_statuses, "rectified"), g.rectified),
         (t.codes_label(t.codes.inspection_statuses, "not_rectified"), g.not_rectified),
     ];
