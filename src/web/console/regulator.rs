@@ -59,6 +59,10 @@ pub struct HomePage {
     pub overdue_complaints: Vec<QueueItem>,
     /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
     pub uncovered_years: String,
+    /// Public declarations with an abolished or replaced standard, per district: (name, code, count,
+    /// search link).
+    pub outdated: Vec<(String, String, i64, String)>,
+    pub outdated_total: i64,
 }
 
 impl HomePage {
@@ -98,10 +102,11 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let overdue_complaints = with_deadlines(&cal, overdue_complaints, today);
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, uncovered))
+        let outdated = crate::services::notices::outdated_by_division(conn, &prefix)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, outdated)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, uncovered) = match loaded {
+    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, outdated)) = match loaded {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
@@ -120,6 +125,14 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         to_accept,
         overdue_complaints,
         uncovered_years: uncovered.iter().map(i32::to_string).collect::<Vec<_>>().join("、"),
+        outdated_total: outdated.iter().map(|(_, n)| n).sum(),
+        outdated: outdated
+            .into_iter()
+            .map(|(code, n)| {
+                let name = names.division(&code).unwrap_or_default().to_string();
+                (name, code.clone(), n, format!("/search?outdated=true&division={code}"))
+            })
+            .collect(),
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -269,6 +282,7 @@ async fn campaign_form(
             Input::new("number", "scope.exclude_sampled_within_years", c.exclude_years, form, errors)
                 .hint(c.exclude_years_hint)
                 .class("narrow"),
+            Input::new("checkbox", "scope.outdated_only", c.scope_outdated, form, errors),
         ],
         kinds_error: list_error(errors, "scope.kinds", kinds.len()),
         types_error: list_error(errors, "scope.standard_types", types.len()),
@@ -319,6 +333,7 @@ pub fn scope_of(form: &Form) -> Result<Scope, Vec<FieldError>> {
         industry: form.opt("scope.industry"),
         published_before,
         exclude_sampled_within_years: years,
+        outdated_only: form.has("scope.outdated_only"),
     })
 }
 
