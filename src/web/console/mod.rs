@@ -16,6 +16,7 @@ pub mod declarations;
 pub mod form;
 pub mod inspections;
 pub mod members;
+pub mod rectifications;
 pub mod register;
 pub mod regulator;
 pub mod regulator_complaints;
@@ -360,6 +361,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/inspections", get().to(inspections::list))
         .route("/console/inspections/{id}", get().to(inspections::show))
         .route("/console/inspections/{id}/response", post().to(inspections::respond))
+        .route("/console/rectifications/{id}", get().to(rectifications::show))
+        .route("/console/rectifications/{id}/response", post().to(rectifications::respond))
+        .route("/regulator/rectifications/{id}/close", post().to(rectifications::close))
         .route("/console/members", get().to(members::members))
         .route("/console/members", post().to(members::add_member))
         .route("/console/members/{id}/remove", post().to(members::remove_member))

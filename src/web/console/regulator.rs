@@ -63,6 +63,8 @@ pub struct HomePage {
     /// search link).
     pub outdated: Vec<(String, String, i64, String)>,
     pub outdated_total: i64,
+    /// Rectifications ordered by complaints, past due without an answer.
+    pub overdue_rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
 
 impl HomePage {
@@ -103,13 +105,16 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
         let outdated = crate::services::notices::outdated_by_division(conn, &prefix)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, outdated)))
+        let late_rect = crate::services::complaints::rectification::ListFilter { overdue: true, ..Default::default() };
+        let overdue_rect = crate::services::complaints::rectification::list(conn, &actor, &late_rect, today)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect, outdated)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, outdated)) = match loaded {
-        Ok(v) => v,
-        Err(e) => return ctx.error(e),
-    };
+    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications, outdated)) =
+        match loaded {
+            Ok(v) => v,
+            Err(e) => return ctx.error(e),
+        };
     let jurisdiction = ctx.user.actor.jurisdiction.clone().unwrap_or_default();
     let names = match ctx.ws.names(&ctx.state).await {
         Ok(n) => n,
@@ -133,6 +138,7 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
                 (name, code.clone(), n, format!("/search?outdated=true&division={code}"))
             })
             .collect(),
+        overdue_rectifications,
     };
     ctx.page(StatusCode::OK, &page)
 }
