@@ -13,6 +13,8 @@
 //!
 //! The server runs as a child process (this same binary) so its memory is its own.
 
+pub mod catalog;
+
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

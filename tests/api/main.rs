@@ -6,6 +6,7 @@ mod architecture;
 mod audit;
 mod calendar;
 mod catalog;
+mod catalog_consoles;
 mod complaint_rectification;
 mod complaints;
 mod declarations;

@@ -34,6 +34,9 @@ pub struct Scope {
     pub published_before: Option<NaiveDate>,
     /// Leave out organizations sampled by any campaign drawn within this many years.
     pub exclude_sampled_within_years: Option<i32>,
+    /// Only declarations with a notice: a standard they execute or cite was abolished or replaced.
+    #[serde(default)]
+    pub outdated_only: bool,
 }
 
 #[derive(Deserialize, Clone, Debug, utoipa::ToSchema)]
@@ -61,6 +64,7 @@ pub struct CampaignRow {
     pub scope_industry: Option<String>,
     pub scope_published_before: Option<NaiveDate>,
     pub scope_exclude_sampled_years: Option<i32>,
+    pub scope_outdated: bool,
     pub sample_size: i32,
     pub inspector_ids: Vec<Option<Uuid>>,
     pub due_date: NaiveDate,
@@ -115,6 +119,7 @@ impl From<CampaignRow> for CampaignView {
                 industry: c.scope_industry,
                 published_before: c.scope_published_before,
                 exclude_sampled_within_years: c.scope_exclude_sampled_years,
+                outdated_only: c.scope_outdated,
             },
             sample_size: c.sample_size,
             inspector_ids: c.inspector_ids.into_iter().flatten().collect(),
@@ -243,6 +248,7 @@ pub fn create(
             campaigns::scope_industry.eq(&scope.industry),
             campaigns::scope_published_before.eq(scope.published_before),
             campaigns::scope_exclude_sampled_years.eq(scope.exclude_sampled_within_years),
+            campaigns::scope_outdated.eq(scope.outdated_only),
             campaigns::sample_size.eq(n.sample_size as i32),
             campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
             campaigns::due_date.eq(n.due_date),
@@ -328,6 +334,7 @@ pub fn eligible(
         industry: c.scope_industry.clone(),
         published_before: c.scope_published_before,
         exclude_sampled_within_years: c.scope_exclude_sampled_years,
+        outdated_only: c.scope_outdated,
     };
     eligible_in(conn, &scope, Some(c.id), now)
 }
@@ -367,6 +374,9 @@ fn eligible_in(
     }
     if let Some(d) = scope.published_before {
         q = q.filter(declarations::first_published_at.lt(crate::clock::china_midnight(d)));
+    }
+    if scope.outdated_only {
+        q = q.filter(declarations::outdated.eq(true));
     }
     if let Some(years) = scope.exclude_sampled_within_years.filter(|y| *y > 0) {
         let since = now - chrono::Duration::days(365 * i64::from(years));

@@ -299,6 +299,18 @@ fn form_page(ctx: &Ctx, spec: FormSpec, form: &Form, errors: &Errors) -> FormPag
             .hint(c.below_recommended_hint)
             .class("wide"),
         Input::new("textarea", "summary", c.summary, form, errors).class("wide"),
+        Input {
+            error: errors.of_list("cited_standards"),
+            ..Input::new("textarea", "cited_standards", c.cited_standards, form, errors)
+        }
+        .hint(c.cited_standards_hint)
+        .class("wide"),
+        Input {
+            error: errors.of_list("applicable_mandatory"),
+            ..Input::new("textarea", "applicable_mandatory", c.applicable_mandatory, form, errors)
+        }
+        .hint(c.applicable_mandatory_hint)
+        .class("wide"),
         Input::new("checkbox", "full_text_public", c.full_text_public, form, errors).hint(c.full_text_public_hint),
     ];
     let product_rows = form.rows("products");

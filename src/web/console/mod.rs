@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_catalog;
 pub mod decl_form;
 pub mod declarations;
 pub mod form;
@@ -147,6 +148,7 @@ fn console_chrome(
             ("home", "/admin", c.nav_admin_home),
             ("users", "/admin/users", c.nav_users),
             ("reindex", "/admin/reindex", c.nav_reindex),
+            ("catalog", "/admin/catalog", c.nav_catalog),
             ("audit", "/admin/audit", c.nav_audit_chain),
         ],
     };
@@ -353,6 +355,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/declarations/{id}/edit", post().to(decl_form::update))
         .route("/console/declarations/{id}/publish", post().to(declarations::publish))
         .route("/console/declarations/{id}/revise", post().to(declarations::revise))
+        .route("/console/declarations/{id}/apply-replacements", post().to(declarations::apply_replacements))
         .route("/console/declarations/{id}/withdraw", post().to(declarations::withdraw))
         .route("/console/declarations/{id}/full-text", post().to(declarations::upload_full_text))
         .route("/console/inspections", get().to(inspections::list))
@@ -392,5 +395,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", post().to(admin::create_user))
         .route("/admin/reindex", get().to(admin::reindex_page))
         .route("/admin/reindex", post().to(admin::start_reindex))
-        .route("/admin/audit", get().to(admin::audit));
+        .route("/admin/audit", get().to(admin::audit))
+        .route("/admin/catalog", get().to(admin_catalog::catalog_page))
+        .route("/admin/catalog/preview", post().to(admin_catalog::preview))
+        .route("/admin/catalog/apply", post().to(admin_catalog::apply));
 }
