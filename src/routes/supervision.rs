@@ -8,10 +8,9 @@ use crate::auth::{AnyUser, MaybeActor, OrgMember, Regulator, RegulatorOrAdmin};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
-use crate::services::supervision::campaigns::{
-    self, CampaignReport, CampaignView, CampaignWithInspections, NewCampaign,
-};
+use crate::services::supervision::campaigns::{self, CampaignView, CampaignWithInspections, NewCampaign};
 use crate::services::supervision::inspections::{self, InspectionView, ListFilter, ResponseInput, ResultInput};
+use crate::services::supervision::report::CampaignReport;
 use crate::state::AppState;
 
 /// Creates a planned campaign within the regulator's jurisdiction.
@@ -115,7 +114,10 @@ pub async fn campaign_report(
     path: web::Path<Uuid>,
 ) -> ApiResult<web::Json<CampaignReport>> {
     let id = path.into_inner();
-    Ok(web::Json(db::run(&state.pool, move |conn| campaigns::report(conn, actor.0.as_ref(), id)).await?))
+    Ok(web::Json(
+        db::run(&state.pool, move |conn| crate::services::supervision::report::report(conn, actor.0.as_ref(), id))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

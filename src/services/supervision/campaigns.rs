@@ -547,5 +547,3 @@ pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uui
     audit_campaign(conn, now, actor, "campaign.closed", &row, serde_json::json!({"drawn_count": row.drawn_count}))?;
     Ok(row.into())
 }
-
-pub use super::report::{CampaignReport, GradeCounts, NotInspectedItem, ReportItem, report};
