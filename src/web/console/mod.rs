@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_catalog;
 pub mod decl_form;
 pub mod declarations;
 pub mod form;
@@ -150,6 +151,7 @@ fn console_chrome(
             ("home", "/admin", c.nav_admin_home),
             ("users", "/admin/users", c.nav_users),
             ("reindex", "/admin/reindex", c.nav_reindex),
+            ("catalog", "/admin/catalog", c.nav_catalog),
             ("audit", "/admin/audit", c.nav_audit_chain),
         ],
         Area::Partner => vec![("tokens", "/partner/tokens", c.nav_tokens)],
@@ -367,6 +369,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/declarations/{id}/edit", post().to(decl_form::update))
         .route("/console/declarations/{id}/publish", post().to(declarations::publish))
         .route("/console/declarations/{id}/revise", post().to(declarations::revise))
+        .route("/console/declarations/{id}/apply-replacements", post().to(declarations::apply_replacements))
         .route("/console/declarations/{id}/withdraw", post().to(declarations::withdraw))
         .route("/console/declarations/{id}/full-text", post().to(declarations::upload_full_text))
         .route("/console/inspections", get().to(inspections::list))
@@ -391,6 +394,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/inspections/{id}", get().to(regulator_more::inspection))
         .route("/regulator/inspections/{id}/result", post().to(regulator_more::record_result))
         .route("/regulator/inspections/{id}/close", post().to(regulator_more::close_inspection))
+        .route("/regulator/inspections/{id}/not-inspected", post().to(regulator_more::not_inspected))
         .route("/regulator/complaints", get().to(regulator_complaints::queue))
         .route("/regulator/complaints/{id}", get().to(regulator_complaints::complaint))
         .route("/regulator/complaints/{id}/{action}", post().to(regulator_complaints::act))
@@ -409,5 +413,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", post().to(admin::create_user))
         .route("/admin/reindex", get().to(admin::reindex_page))
         .route("/admin/reindex", post().to(admin::start_reindex))
-        .route("/admin/audit", get().to(admin::audit));
+        .route("/admin/audit", get().to(admin::audit))
+        .route("/admin/catalog", get().to(admin_catalog::catalog_page))
+        .route("/admin/catalog/preview", post().to(admin_catalog::preview))
+        .route("/admin/catalog/apply", post().to(admin_catalog::apply));
 }
