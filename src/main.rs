@@ -53,6 +53,18 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Measure the standards catalogue: loading a generated catalogue file, and a status change that
+    /// touches many public declarations until search shows them (use a scratch database).
+    BenchCatalog {
+        /// Rows of the generated catalogue.
+        #[arg(long, default_value_t = 60000)]
+        rows: usize,
+        /// Public declarations citing the standard that the change abolishes.
+        #[arg(long, default_value_t = 10000)]
+        declarations: usize,
+        #[arg(long, default_value_t = 20261201)]
+        seed: u64,
+    },
     /// Generate realistic demo organizations and declarations (reproducible from --seed).
     Seed {
         /// How many declarations.
@@ -98,7 +110,7 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create a sysadmin or regulator account (the first sysadmin is created this way).
+    /// Create a sysadmin, regulator or partner account (the first sysadmin is created this way).
     CreateUser {
         #[arg(long)]
         email: String,
@@ -107,7 +119,7 @@ enum AdminCommand {
         password_stdin: bool,
         #[arg(long)]
         name: String,
-        /// sysadmin or regulator
+        /// sysadmin, regulator or partner
         #[arg(long)]
         role: String,
         /// Regulators: 6-digit division code of their jurisdiction.
@@ -172,6 +184,11 @@ fn main() -> ExitCode {
                     std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
                 }
                 println!("{}", stdreg::bench::markdown(&report));
+                Ok(())
+            }
+            Command::BenchCatalog { rows, declarations, seed } => {
+                let report = stdreg::bench::catalog::run(&settings, rows, declarations, seed).await?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
                 Ok(())
             }
             Command::Seed { demo, seed, no_index } => stdreg::commands::seed(&settings, demo, seed, !no_index).await,

@@ -107,6 +107,21 @@ role_extractor!(
     }
 );
 role_extractor!(
+    /// Whoever manages API tokens, signed in as a person: an organization's administrator (the
+    /// organization's tokens) or a partner (its own).
+    TokenManager,
+    |a| if matches!(a.role, Role::OrgAdmin | Role::Partner) && a.api_token_id.is_none() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("仅限本单位管理员或合作方账号（须以账号登录，不能用 API 令牌）"))
+    }
+);
+role_extractor!(
+    /// A partner (a marketplace or another machine client), by its API token or signed in.
+    Partner,
+    |a| if a.role == Role::Partner { Ok(()) } else { Err(ApiError::forbidden("仅限合作方账号")) }
+);
+role_extractor!(
     /// Market regulation staff.
     Regulator,
     |a| if a.role == Role::Regulator { Ok(()) } else { Err(ApiError::forbidden("仅限监管人员")) }

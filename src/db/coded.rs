@@ -69,6 +69,7 @@ text_column!(
     declaration::Status,
     declaration::VersionStatus,
     declaration::Kind,
+    declaration::BelowRecommended,
     standard_number::StandardType,
     catalog::CatalogStatus,
     catalog::Role,

@@ -3,7 +3,7 @@
 diesel::table! {
     api_tokens (id) {
         id -> Uuid,
-        organization_id -> Uuid,
+        organization_id -> Nullable<Uuid>,
         created_by -> Uuid,
         name -> Text,
         token_hash -> Text,
@@ -286,6 +286,7 @@ diesel::table! {
         published_by -> Nullable<Uuid>,
         ended_at -> Nullable<Timestamptz>,
         end_reason -> Nullable<Text>,
+        below_recommended_answer -> Text,
         cited_standards -> Array<Nullable<Text>>,
         applicable_mandatory -> Array<Nullable<Text>>,
     }

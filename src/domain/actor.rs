@@ -14,6 +14,9 @@ coded! {
         OrgMember = "org_member" => "单位成员",
         Regulator = "regulator" => "监管人员",
         Sysadmin = "sysadmin" => "系统管理员",
+        /// A marketplace or another machine client: created by a sysadmin, belongs to no organization,
+        /// acts through API tokens of its own (subscriptions, webhooks, verification).
+        Partner = "partner" => "合作方",
     }
 }
 

@@ -51,6 +51,29 @@ coded! {
     }
 }
 
+coded! {
+    /// The declarant's answer about indicators fewer or lower than the recommended national standard's
+    /// (企业标准化促进办法 Art 14): a blank is not an assurance, so saying nothing and saying "none" are
+    /// different answers.
+    #[derive(Default)]
+    pub enum BelowRecommended {
+        /// The declarant said nothing.
+        #[default]
+        NotStated = "not_stated" => "不作说明",
+        /// No indicator is fewer or lower than the recommended national standard's.
+        NoneLower = "none_lower" => "没有指标低于推荐性国家标准",
+        /// Some are: the statement says which and why.
+        Statement = "statement" => "有，说明如下",
+    }
+}
+
+impl BelowRecommended {
+    /// The answer a body gives: as stated, or read from whether a statement was written.
+    pub fn of(answer: Option<Self>, has_statement: bool) -> Self {
+        answer.unwrap_or(if has_statement { Self::Statement } else { Self::NotStated })
+    }
+}
+
 /// What someone wants to do with a declaration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

@@ -48,6 +48,7 @@ mod tests {
         check::<declaration::VersionStatus>(declaration::VersionStatus::LABELS);
         check::<declaration::Kind>(declaration::Kind::LABELS);
         check::<declaration::Comparator>(declaration::Comparator::LABELS);
+        check::<declaration::BelowRecommended>(declaration::BelowRecommended::LABELS);
         check::<standard_number::StandardType>(standard_number::StandardType::LABELS);
         check::<catalog::CatalogStatus>(catalog::CatalogStatus::LABELS);
         check::<catalog::Role>(catalog::Role::LABELS);

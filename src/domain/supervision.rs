@@ -93,5 +93,7 @@ coded! {
         Responded = "responded" => "已提交整改报告",
         Rectified = "rectified" => "已整改",
         NotRectified = "not_rectified" => "整改不合格",
+        /// Closed without a result (the reason in `resolution_note`).
+        NotInspected = "not_inspected" => "未检查",
     }
 }

@@ -1,5 +1,6 @@
 //! Who a credential stands for, checked on every request: an API token (acting as an org member
-//! of its organization while it is live and its creator still belongs there) or the user of an
+//! of its organization while it is live and its creator still belongs there, or as its partner
+//! while the partner's account is active) or the user of an
 //! access token (still active, with the role and the token version the token was issued with).
 
 use chrono::{DateTime, Utc};
@@ -19,7 +20,8 @@ pub fn invalid_token(message: &'static str) -> ApiError {
 #[derive(Queryable)]
 struct TokenRow {
     id: Uuid,
-    organization_id: Uuid,
+    /// Empty for a partner's own tokens.
+    organization_id: Option<Uuid>,
     created_by: Uuid,
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
@@ -30,7 +32,8 @@ struct TokenRow {
     creator_role: Role,
 }
 
-/// The organization member an API token acts as; records its use (at most once a minute).
+/// The organization member (or the partner) an API token acts as; records its use (at most once a
+/// minute).
 pub fn by_api_token(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -> ApiResult<Actor> {
     let row: Option<TokenRow> = api_tokens::table
         .inner_join(users::table)
@@ -52,11 +55,13 @@ pub fn by_api_token(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -
     if row.revoked_at.is_some() {
         return Err(invalid_token("API 令牌已撤销"));
     }
-    let creator_member =
-        row.creator_active && row.creator_org == Some(row.organization_id) && row.creator_role.is_org();
-    if !creator_member {
-        return Err(invalid_token("API 令牌已失效：创建它的成员已不在本单位"));
-    }
+    let role = match row.organization_id {
+        // a partner's own token: its partner account must still be active
+        None if row.creator_active && row.creator_role == Role::Partner => Role::Partner,
+        None => return Err(invalid_token("API 令牌已失效：合作方账号已停用")),
+        Some(org) if row.creator_active && row.creator_org == Some(org) && row.creator_role.is_org() => Role::OrgMember,
+        Some(_) => return Err(invalid_token("API 令牌已失效：创建它的成员已不在本单位")),
+    };
     if row.expires_at.is_some_and(|e| e <= now) {
         return Err(invalid_token("API 令牌已过期"));
     }
@@ -65,8 +70,8 @@ pub fn by_api_token(conn: &mut PgConnection, now: DateTime<Utc>, secret: &str) -
     }
     Ok(Actor {
         user_id: row.created_by,
-        role: Role::OrgMember,
-        organization_id: Some(row.organization_id),
+        role,
+        organization_id: row.organization_id,
         jurisdiction: None,
         api_token_id: Some(row.id),
     })

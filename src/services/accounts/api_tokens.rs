@@ -10,7 +10,7 @@ use super::org_division;
 use crate::audit::{self, AuditActor, NewEvent};
 use crate::crypto::secrets;
 use crate::db::schema::api_tokens;
-use crate::domain::actor::Actor;
+use crate::domain::actor::{Actor, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::services::revocation;
 use crate::validate::Check;
@@ -39,7 +39,7 @@ pub fn create_token(
     name: &str,
     expires_in_days: Option<i64>,
 ) -> ApiResult<(TokenView, String)> {
-    let org = actor.org_id()?;
+    let org = token_owner(actor)?;
     let mut c = Check::new();
     let name = c.text("name", name, 1, 100);
     if let Some(d) = expires_in_days
@@ -62,7 +62,7 @@ pub fn create_token(
         ))
         .returning(TokenView::as_returning())
         .get_result(conn)?;
-    let division = org_division(conn, org)?;
+    let division = org.map(|o| org_division(conn, o)).transpose()?;
     audit::append(
         conn,
         now,
@@ -71,38 +71,55 @@ pub fn create_token(
             action: "api_token.created",
             entity_type: "api_token",
             entity_id: view.id.to_string(),
-            division_code: Some(division),
+            division_code: division,
             summary: serde_json::json!({"organization_id": org, "name": view.name, "expires_at": view.expires_at}),
         },
     )?;
     Ok((view, secret))
 }
 
-pub fn list_tokens(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<TokenView>> {
-    api_tokens::table
-        .filter(api_tokens::organization_id.eq(org))
-        .order(api_tokens::created_at.desc())
-        .select(TokenView::as_select())
-        .load(conn)
+/// Whose tokens the caller manages: its organization's (org admins), or, for a partner, its own
+/// (tokens without an organization, created by the partner).
+fn token_owner(actor: &Actor) -> ApiResult<Option<Uuid>> {
+    match actor.role {
+        Role::Partner => Ok(None),
+        _ => Ok(Some(actor.org_id()?)),
+    }
+}
+
+fn owned(actor: &Actor) -> ApiResult<api_tokens::BoxedQuery<'static, diesel::pg::Pg>> {
+    Ok(match token_owner(actor)? {
+        Some(org) => api_tokens::table.filter(api_tokens::organization_id.eq(org)).into_boxed(),
+        None => api_tokens::table
+            .filter(api_tokens::organization_id.is_null())
+            .filter(api_tokens::created_by.eq(actor.user_id))
+            .into_boxed(),
+    })
+}
+
+/// The API tokens the caller manages (see [`token_owner`]), newest first.
+pub fn list_tokens(conn: &mut PgConnection, actor: &Actor) -> ApiResult<Vec<TokenView>> {
+    Ok(owned(actor)?.order(api_tokens::created_at.desc()).select(TokenView::as_select()).load(conn)?)
 }
 
 pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<()> {
-    let org = actor.org_id()?;
-    let token: TokenView = api_tokens::table
+    let org = token_owner(actor)?;
+    let (token, token_org): (TokenView, Option<Uuid>) = api_tokens::table
         .find(id)
-        .filter(api_tokens::organization_id.eq(org))
-        .select(TokenView::as_select())
+        .select((TokenView::as_select(), api_tokens::organization_id))
         .for_update()
         .first(conn)
         .optional()?
+        .filter(|(t, o)| *o == org && (org.is_some() || t.created_by == actor.user_id))
         .ok_or_else(|| ApiError::not_found("API 令牌"))?;
+    debug_assert_eq!(token_org, org);
     if token.revoked_at.is_some() {
         return Ok(());
     }
     diesel::update(api_tokens::table.find(id))
         .set((api_tokens::revoked_at.eq(now), api_tokens::revoked_reason.eq(revocation::REVOKED)))
         .execute(conn)?;
-    let division = org_division(conn, org)?;
+    let division = org.map(|o| org_division(conn, o)).transpose()?;
     audit::append(
         conn,
         now,
@@ -111,7 +128,7 @@ pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, 
             action: "api_token.revoked",
             entity_type: "api_token",
             entity_id: id.to_string(),
-            division_code: Some(division),
+            division_code: division,
             summary: serde_json::json!({"organization_id": org, "name": token.name}),
         },
     )?;

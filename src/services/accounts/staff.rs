@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::reference;
 use crate::validate::{self, Check};
 
-/// A new regulator or sysadmin (by a sysadmin, or by the CLI for the first one).
+/// A new regulator, sysadmin or partner (by a sysadmin, or by the CLI for the first one).
 #[derive(Clone, Debug)]
 pub struct StaffInput {
     pub email: String,
@@ -32,8 +32,9 @@ pub fn check_staff(email: &str, pw: &str, name: &str, role: &str, jurisdiction: 
     let role = match role {
         "regulator" => Role::Regulator,
         "sysadmin" => Role::Sysadmin,
+        "partner" => Role::Partner,
         _ => {
-            c.err("role", "应为 regulator 或 sysadmin");
+            c.err("role", "应为 regulator、sysadmin 或 partner");
             Role::Regulator
         }
     };
@@ -44,6 +45,7 @@ pub fn check_staff(email: &str, pw: &str, name: &str, role: &str, jurisdiction: 
             c.err("jurisdiction", "辖区应为 6 位行政区划代码")
         }
         (Role::Sysadmin, Some(_)) => c.err("jurisdiction", "系统管理员没有辖区"),
+        (Role::Partner, Some(_)) => c.err("jurisdiction", "合作方账号没有辖区"),
         _ => {}
     }
     c.finish()?;

@@ -15,7 +15,7 @@ use crate::domain::declaration::Status;
 use crate::domain::draw;
 use crate::domain::standard_number::StandardType;
 use crate::domain::supervision::FlagCode;
-use crate::domain::supervision::{CampaignStatus, Grade, InspectionStatus};
+use crate::domain::supervision::{CampaignStatus, InspectionStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::services::flags;
 use crate::validate::Check;
@@ -37,6 +37,9 @@ pub struct Scope {
     pub published_before: Option<NaiveDate>,
     /// Leave out organizations sampled by any campaign drawn within this many years.
     pub exclude_sampled_within_years: Option<i32>,
+    /// Only declarations with a notice: a standard they execute or cite was abolished or replaced.
+    #[serde(default)]
+    pub outdated_only: bool,
 }
 
 #[derive(Deserialize, Clone, Debug, utoipa::ToSchema)]
@@ -64,6 +67,7 @@ pub struct CampaignRow {
     pub scope_industry: Option<String>,
     pub scope_published_before: Option<NaiveDate>,
     pub scope_exclude_sampled_years: Option<i32>,
+    pub scope_outdated: bool,
     pub sample_size: i32,
     pub inspector_ids: Vec<Option<Uuid>>,
     pub due_date: NaiveDate,
@@ -117,6 +121,7 @@ impl From<CampaignRow> for CampaignView {
                 industry: c.scope_industry,
                 published_before: c.scope_published_before,
                 exclude_sampled_within_years: c.scope_exclude_sampled_years,
+                outdated_only: c.scope_outdated,
             },
             sample_size: c.sample_size,
             inspector_ids: c.inspector_ids.into_iter().flatten().collect(),
@@ -245,6 +250,7 @@ pub fn create(
             campaigns::scope_industry.eq(&scope.industry),
             campaigns::scope_published_before.eq(scope.published_before),
             campaigns::scope_exclude_sampled_years.eq(scope.exclude_sampled_within_years),
+            campaigns::scope_outdated.eq(scope.outdated_only),
             campaigns::sample_size.eq(n.sample_size as i32),
             campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
             campaigns::due_date.eq(n.due_date),
@@ -330,6 +336,7 @@ pub fn eligible(
         industry: c.scope_industry.clone(),
         published_before: c.scope_published_before,
         exclude_sampled_within_years: c.scope_exclude_sampled_years,
+        outdated_only: c.scope_outdated,
     };
     eligible_in(conn, &scope, Some(c.id), now)
 }
@@ -369,6 +376,9 @@ fn eligible_in(
     }
     if let Some(d) = scope.published_before {
         q = q.filter(declarations::first_published_at.lt(crate::clock::china_midnight(d)));
+    }
+    if scope.outdated_only {
+        q = q.filter(declarations::outdated.eq(true));
     }
     if let Some(years) = scope.exclude_sampled_within_years.filter(|y| *y > 0) {
         let since = now - chrono::Duration::days(365 * i64::from(years));
@@ -472,14 +482,14 @@ pub fn draw(
             "assignments": result.assignments.iter().map(|(d, i)| serde_json::json!({"declaration_id": d, "inspector_id": i})).collect::<Vec<_>>(),
         }),
     )?;
-    let inspections = list_for_campaign(conn, row.id)?;
+    let inspections = list_for_campaign(conn, row.id, crate::clock::china_date(now))?;
     Ok(CampaignWithInspections { campaign: row.into(), inspections })
 }
 
 /// The campaign with its inspections, for regulators of the jurisdiction.
-pub fn get(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> ApiResult<CampaignWithInspections> {
+pub fn get(conn: &mut PgConnection, actor: &Actor, id: Uuid, today: NaiveDate) -> ApiResult<CampaignWithInspections> {
     let c = load_for(conn, actor, id, false)?;
-    let inspections = list_for_campaign(conn, c.id)?;
+    let inspections = list_for_campaign(conn, c.id, today)?;
     Ok(CampaignWithInspections { campaign: c.into(), inspections })
 }
 
@@ -515,7 +525,8 @@ pub fn closed(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<CampaignVi
         .collect())
 }
 
-/// Closes a drawn campaign once every inspection has a result; the report becomes public.
+/// Closes a drawn campaign once every inspection has a result or is marked not inspected with a
+/// reason; the report becomes public.
 pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<CampaignView> {
     let c = load_for(conn, actor, id, true)?;
     if c.status != CampaignStatus::Drawn {
@@ -527,7 +538,9 @@ pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uui
         .count()
         .get_result(conn)?;
     if waiting > 0 {
-        return Err(ApiError::invalid_state(format!("还有 {waiting} 项检查未录入结果，不能关闭")));
+        return Err(ApiError::invalid_state(format!(
+            "还有 {waiting} 项检查未录入结果，不能关闭：请录入结果，或对无法检查的标记“未检查”并说明理由"
+        )));
     }
     let row: CampaignRow = diesel::update(campaigns::table.find(id))
         .set((
@@ -539,91 +552,4 @@ pub fn close(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uui
         .get_result(conn)?;
     audit_campaign(conn, now, actor, "campaign.closed", &row, serde_json::json!({"drawn_count": row.drawn_count}))?;
     Ok(row.into())
-}
-
-#[derive(Serialize, Clone, Debug, Default, utoipa::ToSchema)]
-pub struct GradeCounts {
-    pub compliant: i64,
-    pub compliant_with_defects: i64,
-    pub non_compliant: i64,
-    /// Drawn but without a result yet.
-    pub pending: i64,
-    pub rectified: i64,
-    pub not_rectified: i64,
-}
-
-#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
-pub struct ReportItem {
-    pub declaration_id: Uuid,
-    pub standard_number: String,
-    pub standard_title: String,
-    pub organization_name: String,
-    pub uscc: String,
-    pub grade: Grade,
-    #[schema(value_type = Vec<Object>)]
-    pub findings: serde_json::Value,
-    pub rectification_due: Option<NaiveDate>,
-    pub status: InspectionStatus,
-}
-
-#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
-pub struct CampaignReport {
-    pub campaign: CampaignView,
-    pub grades: GradeCounts,
-    /// Declarations found non-compliant or with defects, with their findings.
-    pub findings: Vec<ReportItem>,
-    /// How to re-run the draw.
-    pub reproduction: String,
-}
-
-/// The campaign report: public once closed; before that only regulators of the jurisdiction.
-pub fn report(conn: &mut PgConnection, actor: Option<&Actor>, id: Uuid) -> ApiResult<CampaignReport> {
-    let c = load(conn, id)?;
-    if c.status != CampaignStatus::Closed {
-        match actor {
-            Some(a) if covers_scope(a, &c.scope_division) => {}
-            Some(a) if matches!(a.role, Role::Regulator) => {
-                return Err(ApiError::forbidden("该抽查任务不在您的辖区内"));
-            }
-            _ => return Err(ApiError::not_found("抽查结果报告（任务关闭后公开）")),
-        }
-    }
-    let items = list_for_campaign(conn, id)?;
-    let mut grades = GradeCounts::default();
-    let mut findings = Vec::new();
-    for i in &items {
-        match i.grade {
-            Some(Grade::Compliant) => grades.compliant += 1,
-            Some(Grade::CompliantWithDefects) => grades.compliant_with_defects += 1,
-            Some(Grade::NonCompliant) => grades.non_compliant += 1,
-            None => grades.pending += 1,
-        }
-        match i.status {
-            InspectionStatus::Rectified => grades.rectified += 1,
-            InspectionStatus::NotRectified => grades.not_rectified += 1,
-            _ => {}
-        }
-        if let Some(grade @ (Grade::CompliantWithDefects | Grade::NonCompliant)) = i.grade {
-            findings.push(ReportItem {
-                declaration_id: i.declaration_id,
-                standard_number: i.standard_number.clone(),
-                standard_title: i.standard_title.clone(),
-                organization_name: i.organization_name.clone(),
-                uscc: i.uscc.clone(),
-                grade,
-                findings: i.findings.clone(),
-                rectification_due: i.rectification_due,
-                status: i.status,
-            });
-        }
-    }
-    let reproduction = format!(
-        "算法 {alg}：将符合条件的 {n} 条声明的 ID 按字符串升序排列（其 SHA-256 摘要为 {digest}），以种子“{seed}”的 UTF-8 字节的 SHA-256 作为 ChaCha20 密钥生成随机数流，依次做部分 Fisher-Yates 洗牌取前 {k} 条；再用同一随机数流打乱按升序排列的检查人员名单，第 i 条样本分配给第 i mod m 名检查人员。详见 stdreg 源码 src/domain/draw.rs。",
-        alg = c.algorithm.clone().unwrap_or_else(|| draw::ALGORITHM.into()),
-        n = c.eligible_count.unwrap_or(0),
-        digest = c.eligible_digest.clone().unwrap_or_default(),
-        seed = c.seed.clone().unwrap_or_default(),
-        k = c.sample_size.min(c.eligible_count.unwrap_or(0)),
-    );
-    Ok(CampaignReport { campaign: c.into(), grades, findings, reproduction })
 }

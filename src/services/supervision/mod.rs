@@ -4,3 +4,4 @@
 pub mod campaigns;
 pub mod inspections;
 pub mod rectification;
+pub mod report;

@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_catalog;
 pub mod decl_form;
 pub mod declarations;
 pub mod form;
@@ -49,6 +50,7 @@ pub enum Area {
     Org,
     Regulator,
     Admin,
+    Partner,
 }
 
 impl Area {
@@ -57,6 +59,7 @@ impl Area {
             Role::OrgAdmin | Role::OrgMember => Area::Org,
             Role::Regulator => Area::Regulator,
             Role::Sysadmin => Area::Admin,
+            Role::Partner => Area::Partner,
         }
     }
 
@@ -66,6 +69,7 @@ impl Area {
             Area::Org => "/console",
             Area::Regulator => "/regulator",
             Area::Admin => "/admin",
+            Area::Partner => "/partner",
         }
     }
 }
@@ -147,8 +151,10 @@ fn console_chrome(
             ("home", "/admin", c.nav_admin_home),
             ("users", "/admin/users", c.nav_users),
             ("reindex", "/admin/reindex", c.nav_reindex),
+            ("catalog", "/admin/catalog", c.nav_catalog),
             ("audit", "/admin/audit", c.nav_audit_chain),
         ],
+        Area::Partner => vec![("tokens", "/partner/tokens", c.nav_tokens)],
     };
     let mut chrome = Chrome::new(t, title, "");
     chrome.nav = items.into_iter().map(|(k, href, label)| NavItem { href, label, current: k == active }).collect();
@@ -324,6 +330,16 @@ console_user!(
     |u| u.actor.role == Role::OrgAdmin
 );
 console_user!(
+    /// Whoever manages API tokens: an organization's administrator or a partner.
+    TokenManagerUser,
+    |u| matches!(u.actor.role, Role::OrgAdmin | Role::Partner)
+);
+console_user!(
+    /// A partner (a marketplace or another machine client).
+    PartnerUser,
+    |u| u.actor.role == Role::Partner
+);
+console_user!(
     /// Market regulation staff.
     RegulatorUser,
     |u| u.actor.role == Role::Regulator
@@ -353,6 +369,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/declarations/{id}/edit", post().to(decl_form::update))
         .route("/console/declarations/{id}/publish", post().to(declarations::publish))
         .route("/console/declarations/{id}/revise", post().to(declarations::revise))
+        .route("/console/declarations/{id}/apply-replacements", post().to(declarations::apply_replacements))
         .route("/console/declarations/{id}/withdraw", post().to(declarations::withdraw))
         .route("/console/declarations/{id}/full-text", post().to(declarations::upload_full_text))
         .route("/console/inspections", get().to(inspections::list))
@@ -377,6 +394,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/inspections/{id}", get().to(regulator_more::inspection))
         .route("/regulator/inspections/{id}/result", post().to(regulator_more::record_result))
         .route("/regulator/inspections/{id}/close", post().to(regulator_more::close_inspection))
+        .route("/regulator/inspections/{id}/not-inspected", post().to(regulator_more::not_inspected))
         .route("/regulator/complaints", get().to(regulator_complaints::queue))
         .route("/regulator/complaints/{id}", get().to(regulator_complaints::complaint))
         .route("/regulator/complaints/{id}/{action}", post().to(regulator_complaints::act))
@@ -386,10 +404,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/flags/{id}/resolve", post().to(regulator_more::resolve_flag))
         .route("/regulator/audit", get().to(regulator_more::audit))
         .route("/regulator/eligible-count", get().to(regulator::eligible_count))
+        .route("/partner", get().to(admin::partner_home))
+        .route("/partner/tokens", get().to(members::tokens))
+        .route("/partner/tokens", post().to(members::create_token))
+        .route("/partner/tokens/{id}/revoke", post().to(members::revoke_token))
         .route("/admin", get().to(admin::home))
         .route("/admin/users", get().to(admin::users))
         .route("/admin/users", post().to(admin::create_user))
         .route("/admin/reindex", get().to(admin::reindex_page))
         .route("/admin/reindex", post().to(admin::start_reindex))
-        .route("/admin/audit", get().to(admin::audit));
+        .route("/admin/audit", get().to(admin::audit))
+        .route("/admin/catalog", get().to(admin_catalog::catalog_page))
+        .route("/admin/catalog/preview", post().to(admin_catalog::preview))
+        .route("/admin/catalog/apply", post().to(admin_catalog::apply));
 }

@@ -60,6 +60,12 @@ pub struct HomePage {
     pub overdue_complaints: Vec<QueueItem>,
     /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
     pub uncovered_years: String,
+    /// Inspections still without a result after their campaign's due date.
+    pub results_overdue: Vec<InspectionView>,
+    /// Public declarations with an abolished or replaced standard, per district: (name, code, count,
+    /// search link).
+    pub outdated: Vec<(String, String, i64, String)>,
+    pub outdated_total: i64,
     /// Rectifications ordered by complaints, past due without an answer.
     pub overdue_rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
@@ -101,12 +107,22 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let overdue_complaints = with_deadlines(&cal, overdue_complaints, today);
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
+        let outdated = crate::services::notices::outdated_by_division(conn, &prefix)?;
         let late_rect = crate::services::complaints::rectification::ListFilter { overdue: true, ..Default::default() };
         let overdue_rect = crate::services::complaints::rectification::list(conn, &actor, &late_rect, today)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect)))
+        let late_results =
+            inspections::list(conn, &actor, &ListFilter { result_overdue: true, ..ListFilter::default() }, today)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect, outdated, late_results)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications)) = match loaded {
+    let (
+        mine,
+        due_week,
+        overdue,
+        to_accept,
+        overdue_complaints,
+        (uncovered, overdue_rectifications, outdated, results_overdue),
+    ) = match loaded {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
@@ -125,7 +141,16 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         to_accept,
         overdue_complaints,
         uncovered_years: uncovered.iter().map(i32::to_string).collect::<Vec<_>>().join("、"),
+        outdated_total: outdated.iter().map(|(_, n)| n).sum(),
+        outdated: outdated
+            .into_iter()
+            .map(|(code, n)| {
+                let name = names.division(&code).unwrap_or_default().to_string();
+                (name, code.clone(), n, format!("/search?outdated=true&division={code}"))
+            })
+            .collect(),
         overdue_rectifications,
+        results_overdue,
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -275,6 +300,7 @@ async fn campaign_form(
             Input::new("number", "scope.exclude_sampled_within_years", c.exclude_years, form, errors)
                 .hint(c.exclude_years_hint)
                 .class("narrow"),
+            Input::new("checkbox", "scope.outdated_only", c.scope_outdated, form, errors),
         ],
         kinds_error: list_error(errors, "scope.kinds", kinds.len()),
         types_error: list_error(errors, "scope.standard_types", types.len()),
@@ -325,6 +351,7 @@ pub fn scope_of(form: &Form) -> Result<Scope, Vec<FieldError>> {
         industry: form.opt("scope.industry"),
         published_before,
         exclude_sampled_within_years: years,
+        outdated_only: form.has("scope.outdated_only"),
     })
 }
 
@@ -443,8 +470,9 @@ async fn campaign_page(ctx: &Ctx, id: Uuid, error: Option<String>) -> Result<Cam
     let t = ctx.t;
     let c = &t.console;
     let actor = ctx.actor();
+    let today = ctx.state.clock.today();
     let (cw, names) = db::run(&ctx.state.pool, move |conn| {
-        let cw = campaigns::get(conn, &actor, id)?;
+        let cw = campaigns::get(conn, &actor, id, today)?;
         let mut ids = cw.campaign.inspector_ids.clone();
         ids.extend(cw.inspections.iter().map(|i| i.inspector_id));
         let names = accounts::names_of(conn, &ids)?;

@@ -8,7 +8,7 @@ pub mod console;
 use std::fmt::Display;
 
 use crate::domain::complaint::{Category, Event, Status as ComplaintStatus};
-use crate::domain::declaration::{Comparator, Kind, Status as DeclarationStatus, VersionStatus};
+use crate::domain::declaration::{BelowRecommended, Comparator, Kind, Status as DeclarationStatus, VersionStatus};
 use crate::domain::organization::OrgKind;
 use crate::domain::standard_number::StandardType;
 use crate::domain::supervision::{FindingCategory, FindingCode, FlagCode, FlagSource, Grade, InspectionStatus};
@@ -104,6 +104,9 @@ pub struct Search {
     pub flagged: &'static str,
     pub flagged_true: &'static str,
     pub flagged_false: &'static str,
+    pub outdated: &'static str,
+    pub outdated_true: &'static str,
+    pub outdated_false: &'static str,
     pub sort: &'static str,
     pub sort_relevance: &'static str,
     pub sort_newest: &'static str,
@@ -166,7 +169,9 @@ pub struct Decl {
     pub indicator_she: &'static str,
     pub she_marker: &'static str,
     pub below_recommended: &'static str,
-    pub below_recommended_none: &'static str,
+    /// The page's words for `below_recommended_answer` `not_stated` and `none_lower`.
+    pub below_recommended_not_stated: &'static str,
+    pub below_recommended_none_lower: &'static str,
     pub full_text: &'static str,
     pub full_text_download: &'static str,
     pub full_text_private: &'static str,
@@ -326,6 +331,8 @@ pub struct Campaign {
     pub count: &'static str,
     pub findings: &'static str,
     pub findings_none: &'static str,
+    pub not_inspected: &'static str,
+    pub not_inspected_lead: &'static str,
     pub rectification_due: &'static str,
     pub item_status: &'static str,
     pub finding_category: &'static str,
@@ -451,6 +458,8 @@ pub struct Codes {
     pub flags: Labels,
     /// Where a flag came from (`FlagRecord::source`).
     pub flag_sources: Labels,
+    /// `below_recommended_answer` values (form choices and diffs).
+    pub below_recommended_answers: Labels,
     pub categories: Labels,
     pub category_hints: Labels,
     pub complaint_statuses: Labels,
@@ -572,6 +581,9 @@ pub static ZH: Strings = Strings {
         flagged: "监管标记",
         flagged_true: "有监管标记",
         flagged_false: "无监管标记",
+        outdated: "标准变化",
+        outdated_true: "所执行或引用的标准已废止或被代替",
+        outdated_false: "标准均现行",
         sort: "排序",
         sort_relevance: "按相关度",
         sort_newest: "按发布时间（新到旧）",
@@ -635,7 +647,8 @@ pub static ZH: Strings = Strings {
         indicator_she: "涉及安全、健康、环保",
         she_marker: "安全/健康/环保",
         below_recommended: "低于推荐性国家标准的说明",
-        below_recommended_none: "声明主体未声明有低于推荐性国家标准的指标。",
+        below_recommended_not_stated: "声明主体未就是否有指标少于或低于推荐性国家标准作出说明。",
+        below_recommended_none_lower: "声明主体声明：没有指标少于或低于推荐性国家标准。",
         full_text: "标准文本",
         full_text_download: "下载标准文本（PDF）",
         full_text_private: "声明主体上传了标准文本，但未选择向社会公开。",
@@ -789,6 +802,8 @@ pub static ZH: Strings = Strings {
         count: "数量",
         findings: "存在问题的声明",
         findings_none: "本次抽查未发现问题。",
+        not_inspected: "未检查",
+        not_inspected_lead: "以下被抽取的声明未能检查，原因如下：",
         rectification_due: "整改期限",
         item_status: "整改情况",
         finding_category: "问题性质",
@@ -909,6 +924,7 @@ pub static ZH: Strings = Strings {
         standard_types: StandardType::LABELS,
         statuses: VersionStatus::LABELS,
         flags: FlagCode::LABELS,
+        below_recommended_answers: BelowRecommended::LABELS,
         flag_sources: FlagSource::LABELS,
         categories: Category::LABELS,
         category_hints: &[
@@ -934,6 +950,7 @@ pub static ZH: Strings = Strings {
             ("ics_code", "ICS 分类号"),
             ("ccs_code", "CCS 分类号"),
             ("below_recommended", "低于推荐性国家标准的说明"),
+            ("below_recommended_answer", "是否有指标低于推荐性国家标准"),
             ("summary", "声明说明"),
             ("effective_date", "实施日期"),
             ("full_text_sha256", "标准文本"),

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::supervision::{Grade, InspectionStatus};
-use crate::services::supervision::campaigns::{self, CampaignReport};
+use crate::services::supervision::campaigns;
+use crate::services::supervision::report::{self, CampaignReport};
 use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, not_found, render, strings};
@@ -60,7 +61,7 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
     };
     let names = ws.names(&state).await.or_page(&req)?;
     let (r, closed) = db::run(&state.pool, move |conn| {
-        let r = campaigns::report(conn, None, id)?;
+        let r = report::report(conn, None, id)?;
         Ok((r, campaigns::closed(conn, 6)?))
     })
     .await
@@ -108,6 +109,7 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
         (Grade::CompliantWithDefects.label(), g.compliant_with_defects),
         (Grade::NonCompliant.label(), g.non_compliant),
         (t.codes.grade_pending, g.pending),
+        (InspectionStatus::NotInspected.label(), g.not_inspected),
         (InspectionStatus::Rectified.label(), g.rectified),
         (InspectionStatus::NotRectified.label(), g.not_rectified),
     ];
