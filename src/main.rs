@@ -135,6 +135,32 @@ enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Load canonical indicators (`code,name_zh,synonyms,quantity,unit,direction,note`) in one
+    /// transaction: all rows or none; a row replaces the indicator of its code.
+    Indicators {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report what would change without applying anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load requirement tables (the layout of `mandatory_requirements_starter.csv`) in one
+    /// transaction: all rows or none; a standard in the files gets exactly the files' rows.
+    Requirements {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report what would change without applying anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recompute the comparisons queued by loads now, instead of waiting for the workers.
+    Recompute,
 }
 
 fn load_settings(cli: &Cli) -> Result<Settings, String> {
@@ -183,6 +209,15 @@ fn main() -> ExitCode {
             }
             Command::Catalog { command: CatalogCommand::Standards { files, dry_run, json } } => {
                 stdreg::commands::standards_load(&settings, &files, dry_run, json).await
+            }
+            Command::Catalog { command: CatalogCommand::Indicators { files, dry_run, json } } => {
+                stdreg::commands::comparison_table_load(&settings, "indicators", &files, dry_run, json).await
+            }
+            Command::Catalog { command: CatalogCommand::Requirements { files, dry_run, json } } => {
+                stdreg::commands::comparison_table_load(&settings, "requirements", &files, dry_run, json).await
+            }
+            Command::Catalog { command: CatalogCommand::Recompute } => {
+                stdreg::commands::comparisons_recompute(&settings).await
             }
             Command::Audit { command: AuditCommand::Verify } => stdreg::commands::audit_verify(&settings).await,
             Command::Admin {

@@ -85,6 +85,22 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
         scope_outdated -> Bool,
+        scope_indicator_review -> Bool,
+    }
+}
+
+diesel::table! {
+    canonical_indicators (code) {
+        code -> Text,
+        name -> Text,
+        synonyms -> Array<Nullable<Text>>,
+        name_keys -> Array<Nullable<Text>>,
+        quantity -> Text,
+        unit -> Nullable<Text>,
+        direction -> Text,
+        note -> Nullable<Text>,
+        source -> Text,
+        loaded_at -> Timestamptz,
     }
 }
 
@@ -119,6 +135,20 @@ diesel::table! {
         level -> Text,
         parent_code -> Nullable<Text>,
         name_zh -> Text,
+    }
+}
+
+diesel::table! {
+    comparison_runs (id) {
+        id -> Int8,
+        reason -> Text,
+        standards -> Nullable<Array<Nullable<Text>>>,
+        requested_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        cursor -> Nullable<Uuid>,
+        processed -> Int8,
+        changed -> Int8,
     }
 }
 
@@ -198,6 +228,18 @@ diesel::table! {
         public_reply -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    declaration_indicators (declaration_id, position) {
+        declaration_id -> Uuid,
+        position -> Int2,
+        version -> Int4,
+        code -> Text,
+        value_min -> Nullable<Float8>,
+        value_max -> Nullable<Float8>,
+        value_text -> Nullable<Text>,
     }
 }
 
@@ -291,6 +333,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         standard_refs -> Array<Nullable<Text>>,
         outdated -> Bool,
+        stricter_than_national -> Bool,
+        at_mandatory_limit -> Bool,
+        comparison_gaps -> Bool,
     }
 }
 
@@ -363,6 +408,26 @@ diesel::table! {
         parent_code -> Nullable<Text>,
         title_en -> Text,
         title_zh -> Text,
+    }
+}
+
+diesel::table! {
+    indicator_requirements (id) {
+        id -> Int8,
+        standard -> Text,
+        nature -> Text,
+        clause -> Nullable<Text>,
+        code -> Text,
+        indicator_name -> Text,
+        product_class -> Text,
+        comparator -> Text,
+        min -> Nullable<Float8>,
+        max -> Nullable<Float8>,
+        unit -> Nullable<Text>,
+        value_text -> Nullable<Text>,
+        note -> Nullable<Text>,
+        source -> Text,
+        loaded_at -> Timestamptz,
     }
 }
 
@@ -524,6 +589,8 @@ diesel::joinable!(complaint_updates -> users (actor_id));
 diesel::joinable!(complaints -> declarations (declaration_id));
 diesel::joinable!(complaints -> organizations (organization_id));
 diesel::joinable!(complaints -> users (assignee_id));
+diesel::joinable!(declaration_indicators -> canonical_indicators (code));
+diesel::joinable!(declaration_indicators -> declarations (declaration_id));
 diesel::joinable!(declaration_notices -> declarations (declaration_id));
 diesel::joinable!(declaration_versions -> declarations (declaration_id));
 diesel::joinable!(declarations -> organizations (organization_id));
@@ -531,6 +598,7 @@ diesel::joinable!(flags -> campaigns (campaign_id));
 diesel::joinable!(flags -> complaints (complaint_id));
 diesel::joinable!(flags -> declarations (declaration_id));
 diesel::joinable!(flags -> inspections (inspection_id));
+diesel::joinable!(indicator_requirements -> canonical_indicators (code));
 diesel::joinable!(inspections -> campaigns (campaign_id));
 diesel::joinable!(inspections -> declaration_versions (response_version_id));
 diesel::joinable!(inspections -> declarations (declaration_id));
@@ -547,13 +615,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     blobs,
     calendar_days,
     campaigns,
+    canonical_indicators,
     catalog_standards,
     ccs_codes,
+    comparison_runs,
     complaint_attachments,
     complaint_complainants,
     complaint_throttle,
     complaint_updates,
     complaints,
+    declaration_indicators,
     declaration_notices,
     declaration_stat_deltas,
     declaration_stats,
@@ -565,6 +636,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     flags,
     ics_codes,
+    indicator_requirements,
     industries,
     inspections,
     login_throttle,

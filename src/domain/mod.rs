@@ -7,6 +7,7 @@ pub mod complaint;
 pub mod declaration;
 pub mod diff;
 pub mod draw;
+pub mod indicators;
 pub mod standard_number;
 pub mod uscc;
 pub mod workdays;

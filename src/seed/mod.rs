@@ -242,6 +242,7 @@ fn declaration(
             brand: Some(org.brand.clone()),
             barcode: rng.random_bool(0.3).then(|| gtin13(rng)),
             generic_name: None,
+            product_class: None,
         })
         .collect();
     let max_ind = s.indicators.len().min(15);
@@ -272,6 +273,7 @@ fn declaration(
                     Some("按本标准附录A规定的方法".to_string())
                 },
                 safety_health_env: i.safety,
+                code: None,
             }
         })
         .collect();

@@ -6,6 +6,7 @@ mod architecture;
 mod audit;
 mod calendar;
 mod catalog;
+mod comparisons;
 mod complaints;
 mod declarations;
 mod drills;

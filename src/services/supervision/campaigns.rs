@@ -34,6 +34,10 @@ pub struct Scope {
     pub published_before: Option<NaiveDate>,
     /// Leave out organizations sampled by any campaign drawn within this many years.
     pub exclude_sampled_within_years: Option<i32>,
+    /// Only declarations whose declared values sit exactly at a mandatory limit or whose comparisons
+    /// with the requirements could not be made.
+    #[serde(default)]
+    pub indicator_review: bool,
 }
 
 #[derive(Deserialize, Clone, Debug, utoipa::ToSchema)]
@@ -74,6 +78,7 @@ pub struct CampaignRow {
     pub created_at: DateTime<Utc>,
     pub drawn_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub scope_indicator_review: bool,
 }
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
@@ -115,6 +120,7 @@ impl From<CampaignRow> for CampaignView {
                 industry: c.scope_industry,
                 published_before: c.scope_published_before,
                 exclude_sampled_within_years: c.scope_exclude_sampled_years,
+                indicator_review: c.scope_indicator_review,
             },
             sample_size: c.sample_size,
             inspector_ids: c.inspector_ids.into_iter().flatten().collect(),
@@ -243,6 +249,7 @@ pub fn create(
             campaigns::scope_industry.eq(&scope.industry),
             campaigns::scope_published_before.eq(scope.published_before),
             campaigns::scope_exclude_sampled_years.eq(scope.exclude_sampled_within_years),
+            campaigns::scope_indicator_review.eq(scope.indicator_review),
             campaigns::sample_size.eq(n.sample_size as i32),
             campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
             campaigns::due_date.eq(n.due_date),
@@ -328,6 +335,7 @@ pub fn eligible(
         industry: c.scope_industry.clone(),
         published_before: c.scope_published_before,
         exclude_sampled_within_years: c.scope_exclude_sampled_years,
+        indicator_review: c.scope_indicator_review,
     };
     eligible_in(conn, &scope, Some(c.id), now)
 }
@@ -367,6 +375,9 @@ fn eligible_in(
     }
     if let Some(d) = scope.published_before {
         q = q.filter(declarations::first_published_at.lt(crate::clock::china_midnight(d)));
+    }
+    if scope.indicator_review {
+        q = q.filter(declarations::at_mandatory_limit.or(declarations::comparison_gaps));
     }
     if let Some(years) = scope.exclude_sampled_within_years.filter(|y| *y > 0) {
         let since = now - chrono::Duration::days(365 * i64::from(years));

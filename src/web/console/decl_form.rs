@@ -131,6 +131,7 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
                 brand: o("brand"),
                 barcode: o("barcode"),
                 generic_name: o("generic_name"),
+                product_class: o("product_class"),
             }
         })
         .collect();
@@ -144,6 +145,7 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
                 comparator: o("comparator"),
                 test_method: o("test_method"),
                 safety_health_env: form.has(&format!("indicators[{i}].safety_health_env")),
+                code: o("code"),
             }
         })
         .collect();
@@ -215,7 +217,7 @@ fn form_of(v: &DeclarationView) -> Form {
             f.set(&format!("products[{i}].generic_name"), x.clone());
         }
     }
-    for (i, ind) in v.indicators.iter().enumerate() {
+    for (i, ind) in v.indicators.iter().map(|iv| &iv.indicator).enumerate() {
         f.set(&format!("indicators[{i}].name"), ind.name.clone());
         let value = match &ind.value {
             serde_json::Value::String(s) => s.clone(),

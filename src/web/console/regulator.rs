@@ -269,6 +269,8 @@ async fn campaign_form(
             Input::new("number", "scope.exclude_sampled_within_years", c.exclude_years, form, errors)
                 .hint(c.exclude_years_hint)
                 .class("narrow"),
+            Input::new("checkbox", "scope.indicator_review", c.scope_indicator_review, form, errors)
+                .hint(c.scope_indicator_review_hint),
         ],
         kinds_error: list_error(errors, "scope.kinds", kinds.len()),
         types_error: list_error(errors, "scope.standard_types", types.len()),
@@ -319,6 +321,7 @@ pub fn scope_of(form: &Form) -> Result<Scope, Vec<FieldError>> {
         industry: form.opt("scope.industry"),
         published_before,
         exclude_sampled_within_years: years,
+        indicator_review: form.has("scope.indicator_review"),
     })
 }
 

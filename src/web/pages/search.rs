@@ -75,7 +75,7 @@ pub struct SearchPage {
 
 /// The non-empty parameters of the request, in a stable order.
 fn current(p: &SearchParams) -> Vec<(String, String)> {
-    let fields: [(&str, &Option<String>); 13] = [
+    let fields: [(&str, &Option<String>); 14] = [
         ("q", &p.q),
         ("kind", &p.kind),
         ("standard_type", &p.standard_type),
@@ -83,6 +83,7 @@ fn current(p: &SearchParams) -> Vec<(String, String)> {
         ("industry", &p.industry),
         ("status", &p.status),
         ("flagged", &p.flagged),
+        ("stricter_than_national", &p.stricter_than_national),
         ("uscc", &p.uscc),
         ("published_from", &p.published_from),
         ("published_to", &p.published_to),
@@ -215,6 +216,18 @@ fn build_filters(
         })
         .collect();
     groups.push(FacetGroup { title: t.search.flagged, links: flagged_links });
+    let on = r.stricter_than_national == Some(true);
+    let stricter_links = if f.stricter_than_national.contains_key("true") || on {
+        vec![FacetLink {
+            label: t.decl.stricter_badge.to_string(),
+            count: f.stricter_than_national.get("true").copied(),
+            href: href(cur, "stricter_than_national", if on { None } else { Some("true") }),
+            selected: on,
+        }]
+    } else {
+        Vec::new()
+    };
+    groups.push(FacetGroup { title: t.search.comparisons, links: stricter_links });
     // Status: the default is "in force"; the other states are opt-in.
     let status_now = cur.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str()).unwrap_or("public");
     let status_links = [("public", "public"), ("withdrawn", "withdrawn"), ("abolished", "abolished"), ("all", "all")]
@@ -263,6 +276,11 @@ fn build_filters(
     if let Some(fl) = r.flagged {
         let words = if fl { t.search.flagged_true } else { t.search.flagged_false };
         active.push(ActiveFilter { label: words.to_string(), remove_href: href(cur, "flagged", None) });
+    }
+    if let Some(s) = r.stricter_than_national {
+        let words =
+            if s { t.decl.stricter_badge.to_string() } else { format!("{}：{}", t.search.comparisons, t.site.no) };
+        active.push(ActiveFilter { label: words, remove_href: href(cur, "stricter_than_national", None) });
     }
     if let Some(u) = &r.uscc {
         active.push(ActiveFilter { label: u.clone(), remove_href: href(cur, "uscc", None) });

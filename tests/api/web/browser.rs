@@ -322,6 +322,8 @@ async fn browser_search_facets_declaration_and_diff() {
     b.check_page("declaration with versions").await;
     b.shot("05-declaration", true).await;
     b.click("form.compare button[type=submit]").await;
+    // the diff page's own crumb: the click returns before the next page has loaded
+    b.text("nav.crumbs a[href^='/declarations/']").await;
     assert!(b.text("h1").await.contains("第 1 版与第 2 版的差异"));
     let diff = b.text("main").await;
     assert!(diff.contains("清油火锅底料") && diff.contains("3.5"), "{diff}");
