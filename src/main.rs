@@ -53,6 +53,27 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Measure the standards catalogue: loading a generated catalogue file, and a status change that
+    /// touches many public declarations until search shows them (use a scratch database).
+    BenchCatalog {
+        /// Rows of the generated catalogue.
+        #[arg(long, default_value_t = 60000)]
+        rows: usize,
+        /// Public declarations citing the standard that the change abolishes.
+        #[arg(long, default_value_t = 10000)]
+        declarations: usize,
+        #[arg(long, default_value_t = 20261201)]
+        seed: u64,
+    },
+    /// Measure indicator comparisons: the check a publish adds (500 products x 50 indicators) and the
+    /// background recomputation of `declarations` public declarations after a requirements load,
+    /// with a writer publishing meanwhile (use a scratch database).
+    BenchComparisons {
+        #[arg(long, default_value_t = 100000)]
+        declarations: usize,
+        #[arg(long, default_value_t = 20261223)]
+        seed: u64,
+    },
     /// Generate realistic demo organizations and declarations (reproducible from --seed).
     Seed {
         /// How many declarations.
@@ -198,6 +219,16 @@ fn main() -> ExitCode {
                     std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
                 }
                 println!("{}", stdreg::bench::markdown(&report));
+                Ok(())
+            }
+            Command::BenchCatalog { rows, declarations, seed } => {
+                let report = stdreg::bench::catalog::run(&settings, rows, declarations, seed).await?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                Ok(())
+            }
+            Command::BenchComparisons { declarations, seed } => {
+                let report = stdreg::bench::comparisons::run(&settings, declarations, seed).await?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
                 Ok(())
             }
             Command::Seed { demo, seed, no_index } => stdreg::commands::seed(&settings, demo, seed, !no_index).await,

@@ -8,11 +8,14 @@ use crate::state::AppState;
 /// How often the scheduled jobs run.
 pub const JOBS_EVERY: Duration = Duration::from_secs(60);
 
-/// The scheduled jobs: rectifications past due become `overdue` (once each).
+/// The scheduled jobs: rectifications past due (ordered by inspections and by complaints) become
+/// `overdue` (once each).
 pub async fn run_jobs(state: &AppState) -> anyhow::Result<usize> {
     let (now, today) = (state.clock.now(), state.clock.today());
     Ok(crate::db::run(&state.pool, move |conn| {
-        crate::services::supervision::inspections::mark_overdue(conn, now, today)
+        let inspections = crate::services::supervision::inspections::mark_overdue(conn, now, today)?;
+        let complaints = crate::services::complaints::rectification::mark_overdue(conn, now, today)?;
+        Ok::<_, crate::error::ApiError>(inspections + complaints)
     })
     .await?)
 }

@@ -177,6 +177,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaint_rectifications (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        declaration_id -> Uuid,
+        organization_id -> Uuid,
+        division_code -> Text,
+        requirement -> Text,
+        ordered_by -> Uuid,
+        ordered_at -> Timestamptz,
+        rectification_due -> Date,
+        status -> Text,
+        response_statement -> Nullable<Text>,
+        response_version_id -> Nullable<Uuid>,
+        responded_at -> Nullable<Timestamptz>,
+        resolution_note -> Nullable<Text>,
+        closed_by -> Nullable<Uuid>,
+        closed_at -> Nullable<Timestamptz>,
+        overdue_flagged_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     complaint_throttle (key) {
         key -> Text,
         window_start -> Timestamptz,
@@ -584,6 +607,10 @@ diesel::joinable!(campaigns -> users (created_by));
 diesel::joinable!(complaint_attachments -> blobs (sha256));
 diesel::joinable!(complaint_attachments -> complaints (complaint_id));
 diesel::joinable!(complaint_complainants -> complaints (complaint_id));
+diesel::joinable!(complaint_rectifications -> complaints (complaint_id));
+diesel::joinable!(complaint_rectifications -> declaration_versions (response_version_id));
+diesel::joinable!(complaint_rectifications -> declarations (declaration_id));
+diesel::joinable!(complaint_rectifications -> organizations (organization_id));
 diesel::joinable!(complaint_updates -> complaints (complaint_id));
 diesel::joinable!(complaint_updates -> users (actor_id));
 diesel::joinable!(complaints -> declarations (declaration_id));
@@ -621,6 +648,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comparison_runs,
     complaint_attachments,
     complaint_complainants,
+    complaint_rectifications,
     complaint_throttle,
     complaint_updates,
     complaints,

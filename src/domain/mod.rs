@@ -8,6 +8,7 @@ pub mod declaration;
 pub mod diff;
 pub mod draw;
 pub mod indicators;
+pub mod rectification;
 pub mod standard_number;
 pub mod uscc;
 pub mod workdays;

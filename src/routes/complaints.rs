@@ -17,6 +17,7 @@ use crate::services::complaints::evidence::{self, AttachmentReceipt};
 use crate::services::complaints::intake::{self, ComplaintBody, Receipt, TrackView};
 use crate::services::complaints::workflow::{self, ComplainantView};
 use crate::services::complaints::{self as complaints, ComplaintList, ComplaintView, ListFilter};
+use crate::services::supervision::rectification::DueInput;
 use crate::state::AppState;
 
 /// The header that carries the complainant's access key.
@@ -268,7 +269,13 @@ pub async fn extend_complaint(
 pub struct FlagBody {
     /// `under_check` or `rectification_ordered`
     pub code: String,
+    /// For `rectification_ordered`, required: what the organization must put right (public).
     pub note: Option<String>,
+    /// For `rectification_ordered`: the last day to rectify (after today); or give
+    /// `rectification_working_days`; default 20 working days.
+    pub rectification_due: Option<chrono::NaiveDate>,
+    /// For `rectification_ordered`: working days to rectify (1-120, on the holiday calendar).
+    pub rectification_working_days: Option<u32>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -293,8 +300,13 @@ pub async fn conclude_complaint(
 ) -> ApiResult<web::Json<ComplaintView>> {
     let id = path.into_inner();
     let body = body.0;
-    let conclusion = workflow::check_conclusion(body.outcome, &body.public_reply, body.flag.map(|f| (f.code, f.note)))?;
     let (now, today) = (state.clock.now(), state.clock.today());
+    let flag = body.flag.map(|f| workflow::ConclusionFlag {
+        code: f.code,
+        note: f.note,
+        due: DueInput { date: f.rectification_due, working_days: f.rectification_working_days },
+    });
+    let conclusion = workflow::check_conclusion(body.outcome, &body.public_reply, flag, today)?;
     let a = actor.0;
     let v = db::transaction(&state.pool, move |conn| workflow::conclude(conn, now, today, &a, id, conclusion)).await?;
     Ok(web::Json(v))

@@ -9,6 +9,7 @@ pub mod declarations;
 pub mod export;
 pub mod flags;
 pub mod ops;
+pub mod rectifications;
 pub mod reference;
 pub mod search;
 pub mod stats;
@@ -59,6 +60,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(supervision::record_result)
         .service(supervision::respond)
         .service(supervision::close_inspection)
+        .service(rectifications::list_rectifications)
+        .service(rectifications::get_rectification)
+        .service(rectifications::respond_rectification)
+        .service(rectifications::close_rectification)
         .service(complaints::file_complaint)
         .service(complaints::track_complaint)
         .service(complaints::add_attachment)

@@ -4,6 +4,7 @@
 //! the API (`services::declarations::bulk::write_new`), so every invariant holds: audit events, outbox
 //! rows, uniqueness. Distributions are documented in docs/seed.md.
 
+pub mod catalog;
 pub mod vocab;
 
 use std::collections::{HashMap, HashSet};

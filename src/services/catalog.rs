@@ -49,6 +49,20 @@ pub struct LoadReport {
     pub declarations_affected: usize,
 }
 
+/// The shared part reads as the report itself (`report.refused`, `report.added` ...).
+impl std::ops::Deref for LoadReport {
+    type Target = TableReport;
+    fn deref(&self) -> &TableReport {
+        &self.table
+    }
+}
+
+impl std::ops::DerefMut for LoadReport {
+    fn deref_mut(&mut self) -> &mut TableReport {
+        &mut self.table
+    }
+}
+
 impl LoadReport {
     /// The counts, for the audit event and one-line summaries.
     pub fn counts(&self) -> serde_json::Value {

@@ -81,6 +81,12 @@ pub struct ExportRecord {
     pub full_text_sha256: Option<String>,
     /// Active supervision flags.
     pub flags: Vec<ExportFlag>,
+    /// Standards cited (规范性引用文件), normalized.
+    pub cited_standards: Vec<String>,
+    /// Mandatory national standards that apply to the products, normalized.
+    pub applicable_mandatory: Vec<String>,
+    /// Notices: standards it executes or cites that were abolished or replaced.
+    pub notices: Vec<crate::services::notices::NoticeView>,
     pub first_published_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     /// When and why the current version stopped being in force (withdrawal reason, abolition).
@@ -109,6 +115,8 @@ type VersionCols = (
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<String>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
 );
 type OrgCols = (String, String, String);
 
@@ -171,6 +179,8 @@ pub fn page(
                 declaration_versions::published_at,
                 declaration_versions::ended_at,
                 declaration_versions::end_reason,
+                declaration_versions::cited_standards,
+                declaration_versions::applicable_mandatory,
             ),
             (organizations::uscc, organizations::name, organizations::division_code),
         ))
@@ -186,6 +196,7 @@ pub fn page(
     for (declaration, code, note, raised_at) in flag_rows {
         active.entry(declaration).or_default().push(ExportFlag { code, note, raised_at });
     }
+    let mut notices = crate::services::notices::active_for_many(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|(d, v, o)| {
@@ -208,6 +219,8 @@ pub fn page(
                 published_at,
                 ended_at,
                 end_reason,
+                cited,
+                applicable,
             ) = v;
             let (uscc, name, division_code) = o;
             ExportRecord {
@@ -227,6 +240,9 @@ pub fn page(
                 effective_date,
                 full_text_sha256: full_text_sha256.filter(|_| full_text_public),
                 flags: active.remove(&id).unwrap_or_default(),
+                cited_standards: cited.into_iter().flatten().collect(),
+                applicable_mandatory: applicable.into_iter().flatten().collect(),
+                notices: notices.remove(&id).unwrap_or_default(),
                 first_published_at,
                 published_at,
                 ended_at,
@@ -238,7 +254,7 @@ pub fn page(
 }
 
 /// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 25] = [
+pub const CSV_HEADER: [&str; 28] = [
     "id",
     "status",
     "version",
@@ -261,6 +277,9 @@ pub const CSV_HEADER: [&str; 25] = [
     "effective_date",
     "full_text_sha256",
     "flags",
+    "cited_standards",
+    "applicable_mandatory",
+    "outdated_standards",
     "first_published_at",
     "published_at",
     "updated_at",
@@ -312,6 +331,9 @@ pub fn csv_row(r: &ExportRecord) -> Vec<String> {
         r.effective_date.map(|d| d.to_string()).unwrap_or_default(),
         opt(&r.full_text_sha256),
         r.flags.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(";"),
+        r.cited_standards.iter().map(|n| cell(n)).collect::<Vec<_>>().join(";"),
+        r.applicable_mandatory.iter().map(|n| cell(n)).collect::<Vec<_>>().join(";"),
+        r.notices.iter().map(|n| cell(&n.standard)).collect::<Vec<_>>().join(";"),
         ts(&r.first_published_at),
         ts(&r.published_at),
         ts(&Some(r.updated_at)),

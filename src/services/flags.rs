@@ -182,7 +182,7 @@ pub fn resolve(
     Ok(flag)
 }
 
-/// Resolves every active flag of a declaration raised by an inspection (or of the given codes).
+/// Resolves every active flag of the given codes raised by an inspection.
 pub fn resolve_for_inspection(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -191,12 +191,27 @@ pub fn resolve_for_inspection(
     codes: &[&str],
     resolution: &str,
 ) -> ApiResult<Vec<FlagView>> {
-    let ids: Vec<Uuid> = flags::table
-        .filter(flags::inspection_id.eq(inspection))
-        .filter(flags::code.eq_any(codes))
-        .filter(flags::resolved_at.is_null())
-        .select(flags::id)
-        .load(conn)?;
+    let source = Source { inspection_id: Some(inspection), ..Source::default() };
+    resolve_for_source(conn, now, by, source, codes, resolution)
+}
+
+/// Resolves every active flag of the given codes raised by a source: an inspection when it names
+/// one, else a complaint (a source with neither resolves nothing).
+pub fn resolve_for_source(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    by: &AuditActor,
+    source: Source,
+    codes: &[&str],
+    resolution: &str,
+) -> ApiResult<Vec<FlagView>> {
+    let mut q = flags::table.filter(flags::code.eq_any(codes)).filter(flags::resolved_at.is_null()).into_boxed();
+    q = match (source.inspection_id, source.complaint_id) {
+        (Some(i), _) => q.filter(flags::inspection_id.eq(i)),
+        (None, Some(c)) => q.filter(flags::complaint_id.eq(c)),
+        (None, None) => return Ok(Vec::new()),
+    };
+    let ids: Vec<Uuid> = q.select(flags::id).load(conn)?;
     ids.into_iter().map(|id| resolve(conn, now, by, id, resolution)).collect()
 }
 

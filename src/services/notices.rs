@@ -305,3 +305,35 @@ pub fn outdated_by_division(conn: &mut PgConnection, prefix: &str) -> QueryResul
         .order(declarations::division_code)
         .load(conn)
 }
+
+/// An organization's public declarations that carry notices, with them (its console dashboard).
+#[derive(Serialize, Clone, Debug)]
+pub struct OutdatedDeclaration {
+    pub id: Uuid,
+    pub standard_number: String,
+    pub standard_title: String,
+    pub notices: Vec<NoticeView>,
+}
+
+/// The organization's declarations with notices, newest change first (at most 100).
+pub fn for_organization(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<OutdatedDeclaration>> {
+    let rows: Vec<(Uuid, String, String)> = declarations::table
+        .filter(declarations::organization_id.eq(org))
+        .filter(declarations::outdated.eq(true))
+        .filter(declarations::status.eq("public"))
+        .order((declarations::updated_at.desc(), declarations::id))
+        .limit(100)
+        .select((declarations::id, declarations::standard_number, declarations::standard_title))
+        .load(conn)?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let mut notices = active_for_many(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, standard_number, standard_title)| OutdatedDeclaration {
+            id,
+            standard_number,
+            standard_title,
+            notices: notices.remove(&id).unwrap_or_default(),
+        })
+        .collect())
+}

@@ -153,6 +153,18 @@ async fn gb_17761_2018_abolished_and_replaced_gives_notices_until_the_one_action
     assert!(page.text.contains("GB 17761-2018") && page.text.contains("GB 17761-2024"), "{}", page.text);
     assert!(page.text.contains("2025-09-01") && page.text.contains("已废止"), "{}", page.text);
 
+    // open data carries the lists and the notices
+    let export = app.get("/api/v1/export/declarations?format=ndjson", None).await;
+    let line: Value = export
+        .text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["id"] == cites.as_str())
+        .expect("the citing declaration is exported");
+    assert_eq!(line["cited_standards"], json!(["GB 17761-2018", "GB/T 36972-2018"]));
+    assert_eq!(line["applicable_mandatory"], json!(["GB 17761-2018"]));
+    assert_eq!(line["notices"][0]["standard"], "GB 17761-2018");
+
     // one durable event for later consumers, naming both declarations; one audit event per change
     let events = events_of(&app, "GB 17761-2018");
     let last = events.last().expect("a standard.status_changed event");
@@ -506,4 +518,7 @@ async fn the_catalogue_is_searched_by_loose_number_or_title_and_read_one_by_one(
     r.assert_status(200);
     assert_eq!(r.body["type"], "national_recommended");
     app.get("/api/v1/reference/standards/GB%2099999-2020", None).await.assert_status(404);
+    let doc = app.get("/api/v1/openapi.json", None).await;
+    let paths: Vec<&String> = doc.body["paths"].as_object().expect("paths").keys().collect();
+    assert!(paths.iter().any(|p| p.ends_with("/reference/standards/{number}")), "{paths:?}");
 }

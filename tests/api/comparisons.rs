@@ -571,3 +571,60 @@ fn the_starter_vocabulary_covers_the_demo_generator() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_consoles_ask_for_classes_suggest_indicators_refuse_below_mandatory_and_list_for_regulators() {
+    use crate::helpers::PASSWORD;
+    use crate::web::console::WebClient;
+    let app = TestApp::spawn().await;
+    let org = app.enterprise("500103").await;
+    let mut web = WebClient::new(&app);
+    web.sign_in(&org.admin.email, PASSWORD, "/console").await;
+    let form = web.get("/console/declarations/new").await;
+    form.assert_status(200);
+    assert!(
+        form.text.contains(r#"name="products[0].product_class""#) && form.text.contains(r#"list="product-classes""#)
+    );
+    assert!(form.text.contains(r#"name="indicators[0].code""#) && form.text.contains("data-indicator-lookup"));
+    let typed = [
+        ("kind", "product"),
+        ("standard.number", "Q/CQFZ 001-2025"),
+        ("standard.title", "针织T恤"),
+        ("products[0].name", "针织T恤"),
+        ("products[0].product_class", "B"),
+        ("indicators[0].name", "甲醛含量"),
+        ("indicators[0].comparator", "<="),
+        ("indicators[0].value", "80"),
+        ("indicators[0].unit", "mg/kg"),
+        ("applicable_mandatory", "GB 18401-2010"),
+    ];
+    let r = web.post("/console/declarations/new", &typed, true).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let show = r.header("location").unwrap_or_default();
+    let id = show.trim_start_matches("/console/declarations/").split('?').next().unwrap_or_default().to_string();
+    let page = web.get(&show).await;
+    assert!(page.text.contains("低于 GB 18401-2010 B类限值 75 mg/kg"), "the draft shows the result before publishing");
+    let r = web.post(&format!("/console/declarations/{id}/publish"), &[("commitment", "on")], true).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("低于强制性标准 GB 18401-2010") && r.text.contains("≤ 75 mg/kg"), "{}", r.text);
+    assert_eq!(app.count("SELECT count(*) FROM declarations WHERE status = 'public'"), 0);
+    let stored = app.count(&format!(
+        "SELECT count(*) FROM declaration_versions WHERE declaration_id = '{id}' AND products->0->>'product_class' = 'B'"
+    ));
+    assert_eq!(stored, 1, "the class typed in the form is kept");
+
+    // a wood panel at the limit, for the regulator's view
+    let panel_org = app.enterprise("500103").await;
+    let at_limit = published(&app, &panel_org, panel(0.124, "mg/m³")).await;
+    let reg = app.regulator("500000").await;
+    let mut rweb = WebClient::new(&app);
+    rweb.sign_in(&reg.email, PASSWORD, "/regulator").await;
+    let home = rweb.get("/regulator").await;
+    assert!(home.text.contains(r#"id="indicator-review-tile""#), "the dashboard links to the list");
+    let list = rweb.get("/regulator/indicators").await;
+    list.assert_status(200);
+    assert!(list.text.contains("500103") && list.text.contains(&at_limit), "{}", list.text);
+    let none = rweb.get("/regulator/indicators?reason=not_compared").await;
+    assert!(!none.text.contains(&at_limit));
+    rweb.get("/regulator/indicators?reason=nonsense").await.assert_status(400);
+}

@@ -149,6 +149,16 @@ pub enum Outcome {
     Lower,
 }
 
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stricter => "stricter",
+            Self::Equal => "equal",
+            Self::Lower => "lower",
+        }
+    }
+}
+
 /// Why a comparison could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -9,6 +9,7 @@ pub mod complainant;
 pub mod deadlines;
 pub mod evidence;
 pub mod intake;
+pub mod rectification;
 pub mod workflow;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -167,6 +168,8 @@ pub struct ComplaintView {
     pub public_reply: Option<String>,
     /// The flag the conclusion raised on the declaration.
     pub flag: Option<FlagView>,
+    /// The rectification the conclusion ordered, with its answer and close.
+    pub rectification: Option<rectification::RectificationView>,
     /// Whether the complainant gave a name (the identity itself only through the reveal).
     pub named: bool,
     /// Past its running deadline today.
@@ -235,6 +238,7 @@ pub fn view(
         .select(FlagView::as_select())
         .first(conn)
         .optional()?;
+    let rectification = rectification::for_complaint(conn, c.id, today)?;
     let attachments = if with_attachments { attachments(conn, c.id)? } else { Vec::new() };
     let updates = updates(conn, c.id)?;
     let named = complainant::exists(conn, c.id)?;
@@ -269,6 +273,7 @@ pub fn view(
         outcome: c.outcome,
         public_reply: c.public_reply,
         flag,
+        rectification,
         named,
         overdue,
         deadline_note,

@@ -16,6 +16,7 @@ use crate::domain::actor::{Actor, Role};
 use crate::domain::codes;
 use crate::domain::complaint::{self, Action, Outcome, Status};
 use crate::error::{ApiError, ApiResult};
+use crate::services::supervision::rectification::DueInput;
 use crate::services::{calendar, flags};
 
 /// One workflow step's update row and audit event.
@@ -240,7 +241,10 @@ pub fn extend(
 /// A flag to raise on the declaration when concluding.
 pub struct ConclusionFlag {
     pub code: String,
+    /// For `rectification_ordered`: what the organization must put right (required).
     pub note: Option<String>,
+    /// For `rectification_ordered`: the due date, as a date or in working days (default 20).
+    pub due: DueInput,
 }
 
 /// How a complaint ends.
@@ -273,8 +277,14 @@ pub fn conclude(
         Some(f) => {
             let decl =
                 c.declaration_id.ok_or_else(|| ApiError::field("flag", "该投诉没有关联到已公开的声明，不能标记"))?;
-            let source = flags::Source { complaint_id: Some(id), ..flags::Source::default() };
-            Some(flags::raise(conn, now, &AuditActor::of(actor), decl, &f.code, f.note.as_deref(), source)?)
+            if f.code == flags::RECTIFICATION_ORDERED {
+                let requirement = f.note.as_deref().unwrap_or_default();
+                let order = super::rectification::Order { declaration: decl, requirement, due: f.due };
+                Some(super::rectification::order(conn, now, today, actor, &c, order)?)
+            } else {
+                let source = flags::Source { complaint_id: Some(id), ..flags::Source::default() };
+                Some(flags::raise(conn, now, &AuditActor::of(actor), decl, &f.code, f.note.as_deref(), source)?)
+            }
         }
         None => None,
     };
@@ -401,19 +411,31 @@ pub fn check_reason(reason: &str) -> ApiResult<String> {
 }
 
 /// A conclusion as asked: the reply 2 to 2000 characters; a flag only `under_check` or
-/// `rectification_ordered`, its note at most 500 characters.
+/// `rectification_ordered`, its note at most 500 characters. Ordering rectification needs the
+/// requirement (the note) and takes a due date (a date after `today`, or 1-120 working days).
 pub fn check_conclusion(
     outcome: Outcome,
     public_reply: &str,
-    flag: Option<(String, Option<String>)>,
+    flag: Option<ConclusionFlag>,
+    today: NaiveDate,
 ) -> ApiResult<Conclusion> {
     let mut c = crate::validate::Check::new();
     let public_reply = c.text("public_reply", public_reply, 2, 2000);
-    let flag = flag.map(|(code, note)| {
-        if !matches!(code.as_str(), flags::UNDER_CHECK | flags::RECTIFICATION_ORDERED) {
+    let flag = flag.map(|f| {
+        let ordered = f.code == flags::RECTIFICATION_ORDERED;
+        if !matches!(f.code.as_str(), flags::UNDER_CHECK | flags::RECTIFICATION_ORDERED) {
             c.err("flag.code", "投诉办结时的标记只能是 under_check 或 rectification_ordered");
         }
-        ConclusionFlag { note: c.opt_text("flag.note", note.as_deref(), 500), code }
+        let note = c.opt_text("flag.note", f.note.as_deref(), 500);
+        if ordered && note.is_none() && !c.has("flag.note") {
+            c.err("flag.note", "责令整改须写明整改要求（声明单位和公众都能看到）");
+        }
+        if ordered {
+            crate::services::supervision::rectification::check_due(&mut c, "flag.", f.due, today);
+        } else if f.due.date.is_some() || f.due.working_days.is_some() {
+            c.err("flag.rectification_due", "只有责令整改（rectification_ordered）需要整改期限");
+        }
+        ConclusionFlag { code: f.code, note, due: f.due }
     });
     c.finish()?;
     Ok(Conclusion { outcome, public_reply, flag })

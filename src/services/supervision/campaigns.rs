@@ -38,6 +38,9 @@ pub struct Scope {
     /// with the requirements could not be made.
     #[serde(default)]
     pub indicator_review: bool,
+    /// Only declarations with a notice: a standard they execute or cite was abolished or replaced.
+    #[serde(default)]
+    pub outdated_only: bool,
 }
 
 #[derive(Deserialize, Clone, Debug, utoipa::ToSchema)]
@@ -65,6 +68,7 @@ pub struct CampaignRow {
     pub scope_industry: Option<String>,
     pub scope_published_before: Option<NaiveDate>,
     pub scope_exclude_sampled_years: Option<i32>,
+    pub scope_outdated: bool,
     pub sample_size: i32,
     pub inspector_ids: Vec<Option<Uuid>>,
     pub due_date: NaiveDate,
@@ -121,6 +125,7 @@ impl From<CampaignRow> for CampaignView {
                 published_before: c.scope_published_before,
                 exclude_sampled_within_years: c.scope_exclude_sampled_years,
                 indicator_review: c.scope_indicator_review,
+                outdated_only: c.scope_outdated,
             },
             sample_size: c.sample_size,
             inspector_ids: c.inspector_ids.into_iter().flatten().collect(),
@@ -250,6 +255,7 @@ pub fn create(
             campaigns::scope_published_before.eq(scope.published_before),
             campaigns::scope_exclude_sampled_years.eq(scope.exclude_sampled_within_years),
             campaigns::scope_indicator_review.eq(scope.indicator_review),
+            campaigns::scope_outdated.eq(scope.outdated_only),
             campaigns::sample_size.eq(n.sample_size as i32),
             campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
             campaigns::due_date.eq(n.due_date),
@@ -336,6 +342,7 @@ pub fn eligible(
         published_before: c.scope_published_before,
         exclude_sampled_within_years: c.scope_exclude_sampled_years,
         indicator_review: c.scope_indicator_review,
+        outdated_only: c.scope_outdated,
     };
     eligible_in(conn, &scope, Some(c.id), now)
 }
@@ -378,6 +385,9 @@ fn eligible_in(
     }
     if scope.indicator_review {
         q = q.filter(declarations::at_mandatory_limit.or(declarations::comparison_gaps));
+    }
+    if scope.outdated_only {
+        q = q.filter(declarations::outdated.eq(true));
     }
     if let Some(years) = scope.exclude_sampled_within_years.filter(|y| *y > 0) {
         let since = now - chrono::Duration::days(365 * i64::from(years));

@@ -7,11 +7,13 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{DEFAULT_RECTIFICATION_WORKING_DAYS, GRADES, finding_label};
+use super::rectification::{self as rect, DueInput, Subject};
+use super::{GRADES, finding_label};
 use crate::audit::{self, AuditActor, NewEvent};
-use crate::db::schema::{campaigns, declaration_versions, declarations, inspections, organizations};
+use crate::db::schema::{campaigns, declarations, inspections, organizations};
 use crate::domain::actor::{Actor, Role};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::rectification::Action;
+use crate::error::{ApiError, ApiResult};
 use crate::services::flags;
 use crate::validate::Check;
 
@@ -188,6 +190,15 @@ fn lock(conn: &mut PgConnection, id: Uuid) -> ApiResult<InspectionRow> {
         .ok_or_else(|| ApiError::not_found("检查"))
 }
 
+/// The inspection as a rectification's subject: its declaration, with the campaign and the
+/// inspection as the flags' source.
+fn subject(row: &InspectionRow) -> Subject {
+    Subject {
+        declaration_id: row.declaration_id,
+        source: flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(row.id), complaint_id: None },
+    }
+}
+
 /// Who may read an inspection: its inspector, regulators covering the declaration, its organization.
 fn visible(actor: &Actor, row: &InspectionRow) -> ApiResult<()> {
     match actor.role {
@@ -262,8 +273,12 @@ pub struct ResultInput {
     pub grade: String,
     #[serde(default)]
     pub findings: Vec<Finding>,
-    /// When rectification is due; default: 20 working days after the result.
+    /// When rectification is due (a date after today); default: 20 working days after the result.
     pub rectification_due: Option<NaiveDate>,
+    /// Or: rectification is due this many working days after the result (1-120, counted on the
+    /// holiday calendar).
+    #[serde(default)]
+    pub rectification_working_days: Option<u32>,
 }
 
 /// Records the result (the assigned inspector, once). Defects or non-compliance order rectification.
@@ -300,12 +315,13 @@ pub fn record_result(
     if orders && input.findings.is_empty() {
         c.err("findings", "符合但存在瑕疵或不符合时，须列出发现的问题");
     }
-    if let Some(d) = input.rectification_due {
-        if !orders {
-            c.err("rectification_due", "检查合格时不需要整改期限");
-        } else if d <= today {
-            c.err("rectification_due", format!("整改期限 {d} 应晚于今天 {today}"));
-        }
+    let due_input = DueInput { date: input.rectification_due, working_days: input.rectification_working_days };
+    if !orders && input.rectification_due.is_some() {
+        c.err("rectification_due", "检查合格时不需要整改期限");
+    } else if !orders && input.rectification_working_days.is_some() {
+        c.err("rectification_working_days", "检查合格时不需要整改期限");
+    } else {
+        rect::check_due(&mut c, "", due_input, today);
     }
     c.finish()?;
     let row = lock(conn, id)?;
@@ -315,14 +331,7 @@ pub fn record_result(
     }
     let by = AuditActor::of(actor);
     let (status, due) = if orders {
-        let due = match input.rectification_due {
-            Some(d) => d,
-            None => {
-                let cal = crate::services::calendar::load(conn)?;
-                crate::services::calendar::deadline(&cal, today, DEFAULT_RECTIFICATION_WORKING_DAYS, "rectification")
-            }
-        };
-        ("rectification_ordered", Some(due))
+        ("rectification_ordered", Some(rect::due_date(conn, today, due_input)?))
     } else {
         ("compliant", None)
     };
@@ -340,16 +349,8 @@ pub fn record_result(
         .execute(conn)?;
     let resolution = if orders { "检查发现问题，已责令整改" } else { "检查合格" };
     flags::resolve_for_inspection(conn, now, &by, id, &[flags::UNDER_CHECK], resolution)?;
-    if orders {
-        flags::raise(
-            conn,
-            now,
-            &by,
-            row.declaration_id,
-            flags::RECTIFICATION_ORDERED,
-            Some(&format!("整改期限：{}", due.map(|d| d.to_string()).unwrap_or_default())),
-            flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(id), complaint_id: None },
-        )?;
+    if let Some(due) = due {
+        rect::order(conn, now, &by, subject(&row), due, None)?;
     }
     audit_inspection(
         conn,
@@ -362,14 +363,7 @@ pub fn record_result(
     get(conn, actor, id, today)
 }
 
-#[derive(Deserialize, Clone, Debug, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResponseInput {
-    /// What the organization did.
-    pub statement: String,
-    /// The id of a declaration version published after the order (the rectified declaration).
-    pub new_version_id: Option<Uuid>,
-}
+pub use super::rectification::ResponseInput;
 
 /// The organization answers a rectification order.
 pub fn respond(
@@ -380,31 +374,13 @@ pub fn respond(
     id: Uuid,
     input: &ResponseInput,
 ) -> ApiResult<InspectionView> {
-    let mut c = Check::new();
-    let statement = c.text("statement", &input.statement, 2, 2000);
-    c.finish()?;
+    let statement = rect::check_statement(input)?;
     let row = lock(conn, id)?;
     if actor.organization_id != Some(row.organization_id) {
         return Err(ApiError::not_found("检查"));
     }
-    if row.status != "rectification_ordered" {
-        return Err(ApiError::invalid_state(format!("只能答复责令整改中的检查（当前状态：{}）", row.status)));
-    }
-    if let Some(v) = input.new_version_id {
-        let version: Option<(Uuid, Option<DateTime<Utc>>)> = declaration_versions::table
-            .find(v)
-            .select((declaration_versions::declaration_id, declaration_versions::published_at))
-            .first(conn)
-            .optional()?;
-        let ok =
-            matches!(version, Some((d, Some(p))) if d == row.declaration_id && row.result_at.is_none_or(|r| p >= r));
-        if !ok {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "new_version_id",
-                "应为本声明在责令整改之后发布的版本",
-            )]));
-        }
-    }
+    rect::allowed(&row.status, Action::Respond)?;
+    rect::check_version(conn, subject(&row), row.result_at, input)?;
     diesel::update(inspections::table.find(id))
         .set((
             inspections::status.eq("responded"),
@@ -436,44 +412,20 @@ pub fn close(
     resolution: &str,
     note: Option<&str>,
 ) -> ApiResult<InspectionView> {
-    if !matches!(resolution, "rectified" | "not_rectified") {
-        return Err(ApiError::field("resolution", "应为 rectified 或 not_rectified"));
-    }
+    let resolved = rect::parse_resolution(resolution)?;
     let row = lock(conn, id)?;
     require_inspector(actor, &row)?;
-    if !matches!(row.status.as_str(), "rectification_ordered" | "responded") {
-        return Err(ApiError::invalid_state(format!("只能关闭责令整改中的检查（当前状态：{}）", row.status)));
-    }
+    rect::allowed(&row.status, Action::Close)?;
     let by = AuditActor::of(actor);
     diesel::update(inspections::table.find(id))
         .set((
-            inspections::status.eq(resolution),
+            inspections::status.eq(resolved.status().as_str()),
             inspections::resolution_note.eq(note),
             inspections::closed_at.eq(now),
             inspections::updated_at.eq(now),
         ))
         .execute(conn)?;
-    let source = flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(id), complaint_id: None };
-    if resolution == "rectified" {
-        flags::resolve_for_inspection(conn, now, &by, id, &[flags::RECTIFICATION_ORDERED, flags::OVERDUE], "已整改")?;
-    } else {
-        flags::resolve_for_inspection(
-            conn,
-            now,
-            &by,
-            id,
-            &[flags::RECTIFICATION_ORDERED, flags::OVERDUE],
-            "整改不合格，声明已废止",
-        )?;
-        crate::services::declarations::lifecycle::abolish(
-            conn,
-            now,
-            &by,
-            row.declaration_id,
-            &format!("抽查整改不合格（检查 {id}）"),
-        )?;
-        flags::raise(conn, now, &by, row.declaration_id, flags::ABOLISHED_BY_AUTHORITY, note, source)?;
-    }
+    rect::close(conn, now, &by, subject(&row), resolved, note, &format!("抽查整改不合格（检查 {id}）"))?;
     audit_inspection(
         conn,
         now,
@@ -497,17 +449,8 @@ pub fn mark_overdue(conn: &mut PgConnection, now: DateTime<Utc>, today: NaiveDat
             .for_update()
             .skip_locked()
             .load(conn)?;
-        let system = AuditActor::system();
         for row in &due {
-            flags::raise(
-                conn,
-                now,
-                &system,
-                row.declaration_id,
-                flags::OVERDUE,
-                Some(&format!("整改期限 {} 已过", row.rectification_due.map(|d| d.to_string()).unwrap_or_default())),
-                flags::Source { campaign_id: Some(row.campaign_id), inspection_id: Some(row.id), complaint_id: None },
-            )?;
+            rect::flag_overdue(conn, now, subject(row), row.rectification_due.unwrap_or(today))?;
             diesel::update(inspections::table.find(row.id))
                 .set(inspections::overdue_flagged_at.eq(now))
                 .execute(conn)?;
@@ -532,12 +475,5 @@ pub fn response_versions(
     if actor.organization_id != Some(row.organization_id) {
         return Err(ApiError::not_found("检查"));
     }
-    let Some(since) = row.result_at else { return Ok(Vec::new()) };
-    let rows: Vec<(Uuid, i32, Option<DateTime<Utc>>)> = declaration_versions::table
-        .filter(declaration_versions::declaration_id.eq(row.declaration_id))
-        .filter(declaration_versions::published_at.ge(since))
-        .order(declaration_versions::version.desc())
-        .select((declaration_versions::id, declaration_versions::version, declaration_versions::published_at))
-        .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(id, v, p)| p.map(|p| (id, v, p))).collect())
+    Ok(rect::versions_since(conn, row.declaration_id, row.result_at)?)
 }

@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod inspections;
+pub mod rectification;
 
 /// Checklist codes of findings (SPEC §3.3).
 pub const FINDING_CODES: &[(&str, &str)] = &[
@@ -21,6 +22,3 @@ pub fn finding_label(code: &str) -> Option<&'static str> {
 
 /// Result grades.
 pub const GRADES: &[&str] = &["compliant", "compliant_with_defects", "non_compliant"];
-
-/// Days after the result by which rectification is due when the inspector gives no date.
-pub const DEFAULT_RECTIFICATION_WORKING_DAYS: u32 = 20;

@@ -37,6 +37,9 @@ pub struct HomePage {
     pub counts: Vec<(&'static str, String, i64)>,
     pub to_answer: Vec<InspectionView>,
     pub notice: Option<String>,
+    /// Declarations whose standards were abolished or replaced, with the one action.
+    pub outdated: Vec<crate::services::notices::OutdatedDeclaration>,
+    pub csrf: String,
 }
 
 pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
@@ -53,10 +56,11 @@ pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
         }
         let f = ListFilter { status: Some("rectification_ordered".into()), ..ListFilter::default() };
         let to_answer = inspections::list(conn, &actor, &f, today)?;
-        Ok((o.name, counts, to_answer))
+        let outdated = crate::services::notices::for_organization(conn, org)?;
+        Ok((o.name, counts, (to_answer, outdated)))
     })
     .await;
-    let (org_name, counts, to_answer) = match loaded {
+    let (org_name, counts, (to_answer, outdated)) = match loaded {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
@@ -70,6 +74,8 @@ pub async fn dashboard(ctx: OrgUser) -> HttpResponse {
             .collect(),
         to_answer,
         notice: notice(t, &ctx),
+        outdated,
+        csrf: ctx.csrf.clone(),
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -237,7 +243,7 @@ pub async fn show(ctx: OrgUser, path: web::Path<Uuid>) -> HttpResponse {
 
 /// After a refused action: the record again with the errors (422/409), or the error page.
 async fn action_refused(ctx: &Ctx, id: Uuid, form: &Form, e: ApiError, field: &str) -> HttpResponse {
-    if !matches!(e.code, Code::Validation | Code::InvalidState | Code::Conflict) {
+    if !matches!(e.code, Code::Validation | Code::BelowMandatory | Code::InvalidState | Code::Conflict) {
         return ctx.error(e);
     }
     let status = e.code.status();
@@ -273,6 +279,25 @@ pub async fn revise(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload) 
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
     match db::transaction(&ctx.state.pool, move |conn| lifecycle::revise(conn, now, &actor, id)).await {
+        Ok(_) => see_other(&format!("/console/declarations/{id}/edit")),
+        Err(e) => action_refused(&ctx, id, &form, e, "revise").await,
+    }
+}
+
+/// The notice's one action: a revision that executes and cites the replacements, then the editor.
+pub async fn apply_replacements(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload) -> HttpResponse {
+    let id = path_id(&path);
+    let form = match ctx.form(payload).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let (now, today) = (ctx.state.clock.now(), ctx.state.clock.today());
+    let actor = ctx.actor();
+    match db::transaction(&ctx.state.pool, move |conn| {
+        crate::services::declarations::replacements::revise_with_replacements(conn, now, &actor, id, today)
+    })
+    .await
+    {
         Ok(_) => see_other(&format!("/console/declarations/{id}/edit")),
         Err(e) => action_refused(&ctx, id, &form, e, "revise").await,
     }

@@ -187,6 +187,23 @@ impl Errors {
         (!msgs.is_empty()).then(|| msgs.join("；"))
     }
 
+    /// The messages for a list field and its items (`cited_standards`, `cited_standards[2]`), the
+    /// items numbered by line, for a textarea that holds the list one per line.
+    pub fn of_list(&self, path: &str) -> Option<String> {
+        let msgs: Vec<String> = self
+            .list
+            .iter()
+            .filter_map(|e| {
+                if e.field == path {
+                    return Some(e.message.clone());
+                }
+                let index = e.field.strip_prefix(path)?.strip_prefix('[')?.strip_suffix(']')?.parse::<usize>().ok()?;
+                Some(format!("第 {} 行：{}", index + 1, e.message))
+            })
+            .collect();
+        (!msgs.is_empty()).then(|| msgs.join("；"))
+    }
+
     /// Every problem as (anchor id, words) for the summary at the top of the form; `labels` names
     /// the fields (unknown paths are shown as they are).
     pub fn summary(&self, label: impl Fn(&str) -> String) -> Vec<(String, String)> {

@@ -41,6 +41,8 @@ pub struct ListPage {
     pub t: &'static Strings,
     pub chrome: Chrome,
     pub items: Vec<InspectionView>,
+    /// Rectifications ordered by complaints.
+    pub rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
 
 impl ListPage {
@@ -55,14 +57,23 @@ impl ListPage {
 pub async fn list(ctx: OrgUser) -> HttpResponse {
     let actor = ctx.actor();
     let today = ctx.state.clock.today();
-    let items =
-        db::run(&ctx.state.pool, move |conn| inspections::list(conn, &actor, &ListFilter::default(), today)).await;
-    match items {
-        Ok(items) => {
+    let loaded = db::run(&ctx.state.pool, move |conn| {
+        let items = inspections::list(conn, &actor, &ListFilter::default(), today)?;
+        let rectifications = crate::services::complaints::rectification::list(
+            conn,
+            &actor,
+            &crate::services::complaints::rectification::ListFilter::default(),
+            today,
+        )?;
+        Ok((items, rectifications))
+    })
+    .await;
+    match loaded {
+        Ok((items, rectifications)) => {
             let t = ctx.t;
             ctx.page(
                 StatusCode::OK,
-                &ListPage { t, chrome: ctx.chrome(t.console.inspections_title, "inspections"), items },
+                &ListPage { t, chrome: ctx.chrome(t.console.inspections_title, "inspections"), items, rectifications },
             )
         }
         Err(e) => ctx.error(e),

@@ -10,14 +10,17 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_catalog;
 pub mod decl_form;
 pub mod declarations;
 pub mod form;
 pub mod inspections;
 pub mod members;
+pub mod rectifications;
 pub mod register;
 pub mod regulator;
 pub mod regulator_complaints;
+pub mod regulator_indicators;
 pub mod regulator_more;
 
 use std::future::Future;
@@ -140,12 +143,14 @@ fn console_chrome(
             ("campaigns", "/regulator/campaigns", c.nav_campaigns),
             ("complaints", "/regulator/complaints", c.nav_complaints),
             ("flags", "/regulator/flags", c.nav_flags),
+            ("indicators", "/regulator/indicators", c.nav_indicators),
             ("audit", "/regulator/audit", c.nav_audit),
         ],
         Area::Admin => vec![
             ("home", "/admin", c.nav_admin_home),
             ("users", "/admin/users", c.nav_users),
             ("reindex", "/admin/reindex", c.nav_reindex),
+            ("catalog", "/admin/catalog", c.nav_catalog),
             ("audit", "/admin/audit", c.nav_audit_chain),
         ],
     };
@@ -352,11 +357,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/declarations/{id}/edit", post().to(decl_form::update))
         .route("/console/declarations/{id}/publish", post().to(declarations::publish))
         .route("/console/declarations/{id}/revise", post().to(declarations::revise))
+        .route("/console/declarations/{id}/apply-replacements", post().to(declarations::apply_replacements))
         .route("/console/declarations/{id}/withdraw", post().to(declarations::withdraw))
         .route("/console/declarations/{id}/full-text", post().to(declarations::upload_full_text))
         .route("/console/inspections", get().to(inspections::list))
         .route("/console/inspections/{id}", get().to(inspections::show))
         .route("/console/inspections/{id}/response", post().to(inspections::respond))
+        .route("/console/rectifications/{id}", get().to(rectifications::show))
+        .route("/console/rectifications/{id}/response", post().to(rectifications::respond))
+        .route("/regulator/rectifications/{id}/close", post().to(rectifications::close))
         .route("/console/members", get().to(members::members))
         .route("/console/members", post().to(members::add_member))
         .route("/console/members/{id}/remove", post().to(members::remove_member))
@@ -377,6 +386,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/complaints/{id}", get().to(regulator_complaints::complaint))
         .route("/regulator/complaints/{id}/{action}", post().to(regulator_complaints::act))
         .route("/regulator/complaints/{id}/reveal", get().to(regulator_complaints::reveal_confirm))
+        .route("/regulator/indicators", get().to(regulator_indicators::indicators))
         .route("/regulator/flags", get().to(regulator_more::flags))
         .route("/regulator/flags", post().to(regulator_more::raise_flag))
         .route("/regulator/flags/{id}/resolve", post().to(regulator_more::resolve_flag))
@@ -387,5 +397,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", post().to(admin::create_user))
         .route("/admin/reindex", get().to(admin::reindex_page))
         .route("/admin/reindex", post().to(admin::start_reindex))
-        .route("/admin/audit", get().to(admin::audit));
+        .route("/admin/audit", get().to(admin::audit))
+        .route("/admin/catalog", get().to(admin_catalog::catalog_page))
+        .route("/admin/catalog/preview", post().to(admin_catalog::preview))
+        .route("/admin/catalog/apply", post().to(admin_catalog::apply));
 }

@@ -59,6 +59,14 @@ pub struct HomePage {
     pub overdue_complaints: Vec<QueueItem>,
     /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
     pub uncovered_years: String,
+    /// Public declarations with an abolished or replaced standard, per district: (name, code, count,
+    /// search link).
+    pub outdated: Vec<(String, String, i64, String)>,
+    pub outdated_total: i64,
+    /// Public declarations at a mandatory limit or whose comparisons could not be made.
+    pub indicator_review_total: i64,
+    /// Rectifications ordered by complaints, past due without an answer.
+    pub overdue_rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
 
 impl HomePage {
@@ -98,11 +106,24 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let overdue_complaints = with_deadlines(&cal, overdue_complaints, today);
         let prefix = actor.jurisdiction_prefix().unwrap_or("-").to_string();
         let uncovered = crate::services::calendar::uncovered_deadline_years(conn, &prefix)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, uncovered))
+        let outdated = crate::services::notices::outdated_by_division(conn, &prefix)?;
+        let late_rect = crate::services::complaints::rectification::ListFilter { overdue: true, ..Default::default() };
+        let overdue_rect = crate::services::complaints::rectification::list(conn, &actor, &late_rect, today)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect, outdated)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, uncovered) = match loaded {
-        Ok(v) => v,
+    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications, outdated)) =
+        match loaded {
+            Ok(v) => v,
+            Err(e) => return ctx.error(e),
+        };
+    let review_prefix = ctx.user.actor.jurisdiction_prefix().unwrap_or("-").to_string();
+    let reviewed = db::run(&ctx.state.pool, move |conn| {
+        Ok(crate::services::comparisons::review::review(conn, &review_prefix, Default::default(), 1, 1)?.total)
+    })
+    .await;
+    let indicator_review_total = match reviewed {
+        Ok(n) => n,
         Err(e) => return ctx.error(e),
     };
     let jurisdiction = ctx.user.actor.jurisdiction.clone().unwrap_or_default();
@@ -120,6 +141,16 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         to_accept,
         overdue_complaints,
         uncovered_years: uncovered.iter().map(i32::to_string).collect::<Vec<_>>().join("、"),
+        outdated_total: outdated.iter().map(|(_, n)| n).sum(),
+        outdated: outdated
+            .into_iter()
+            .map(|(code, n)| {
+                let name = names.division(&code).unwrap_or_default().to_string();
+                (name, code.clone(), n, format!("/search?outdated=true&division={code}"))
+            })
+            .collect(),
+        overdue_rectifications,
+        indicator_review_total,
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -271,6 +302,7 @@ async fn campaign_form(
                 .class("narrow"),
             Input::new("checkbox", "scope.indicator_review", c.scope_indicator_review, form, errors)
                 .hint(c.scope_indicator_review_hint),
+            Input::new("checkbox", "scope.outdated_only", c.scope_outdated, form, errors),
         ],
         kinds_error: list_error(errors, "scope.kinds", kinds.len()),
         types_error: list_error(errors, "scope.standard_types", types.len()),
@@ -322,6 +354,7 @@ pub fn scope_of(form: &Form) -> Result<Scope, Vec<FieldError>> {
         published_before,
         exclude_sampled_within_years: years,
         indicator_review: form.has("scope.indicator_review"),
+        outdated_only: form.has("scope.outdated_only"),
     })
 }
 

@@ -95,6 +95,12 @@ pub struct ComplaintPage {
     pub raise: Input,
     pub flag_code: Input,
     pub flag_note: Input,
+    /// When ordering rectification: a due date, or working days.
+    pub flag_due: Input,
+    pub flag_due_days: Input,
+    /// Closing the rectification the conclusion ordered (its assignee).
+    pub rect_resolution: Input,
+    pub rect_note: Input,
     pub revealed: Option<ComplainantView>,
     pub notice: Option<String>,
 }
@@ -204,11 +210,39 @@ async fn complaint_page(
             .max(2000),
         raise: Input::new("checkbox", "flag", c.raise_flag, form, errors).hint(c.raise_flag_hint),
         flag_code: Input::new("select", "flag.code", c.flag_code, form, errors).options(flag_codes),
-        flag_note: Input::text("flag.note", c.flag_note, form, errors).max(500),
+        flag_note: Input::text("flag.note", c.flag_note, form, errors).hint(c.flag_note_hint).max(500),
+        flag_due: Input::new("date", "flag.rectification_due", c.rectification_due, form, errors)
+            .hint(c.rectification_due_hint)
+            .class("narrow"),
+        flag_due_days: Input::new(
+            "number",
+            "flag.rectification_working_days",
+            c.rectification_working_days,
+            form,
+            errors,
+        )
+        .hint(c.rectification_working_days_hint)
+        .max(3)
+        .class("narrow"),
+        rect_resolution: Input::new("select", "resolution", c.resolution, form, errors)
+            .options(vec![
+                ("rectified".to_string(), c.rectified.to_string()),
+                ("not_rectified".to_string(), c.not_rectified.to_string()),
+            ])
+            .class("narrow"),
+        rect_note: Input::new("textarea", "note", c.resolution_note, form, errors).max(1000),
         revealed,
         notice: notice(t, ctx),
         c: view,
     })
+}
+
+/// The complaint page again with a refusal (from an action on its rectification).
+pub async fn refused_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors, status: StatusCode) -> HttpResponse {
+    match complaint_page(ctx, id, form, errors, None).await {
+        Ok(p) => ctx.page(status, &p),
+        Err(e) => ctx.error(e),
+    }
 }
 
 pub async fn complaint(ctx: RegulatorUser, path: web::Path<Uuid>) -> HttpResponse {
@@ -307,10 +341,20 @@ pub async fn act(ctx: RegulatorUser, path: web::Path<(Uuid, String)>, payload: w
         },
         "conclude" => {
             let outcome = serde_json::from_value::<Outcome>(serde_json::json!(form.get("outcome")));
-            let flag = form.has("flag").then(|| (form.get("flag.code"), form.opt("flag.note")));
-            match outcome {
-                Err(_) => Err(ApiError::field("outcome", ctx.t.console.choose_outcome)),
-                Ok(o) => match workflow::check_conclusion(o, &form.get("public_reply"), flag) {
+            let due = crate::web::console::regulator_more::due_of(&form, "flag.");
+            match (outcome, due) {
+                (Err(_), _) => Err(ApiError::field("outcome", ctx.t.console.choose_outcome)),
+                (_, Err(e)) => Err(e),
+                (Ok(o), Ok(due)) => match workflow::check_conclusion(
+                    o,
+                    &form.get("public_reply"),
+                    form.has("flag").then(|| workflow::ConclusionFlag {
+                        code: form.get("flag.code"),
+                        note: form.opt("flag.note"),
+                        due,
+                    }),
+                    today,
+                ) {
                     Ok(c) => db::transaction(&pool, move |conn| workflow::conclude(conn, now, today, &actor, id, c))
                         .await
                         .map(|_| None),

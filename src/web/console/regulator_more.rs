@@ -15,6 +15,7 @@ use crate::error::{ApiError, Code, FieldError};
 use crate::services::audit_log::{self, AuditFilter};
 use crate::services::flags::{self, ActiveFlag};
 use crate::services::supervision::inspections::{self, Finding, InspectionView, ResultInput};
+use crate::services::supervision::rectification::DueInput;
 use crate::web::format;
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
@@ -41,6 +42,7 @@ pub struct InspectionPage {
     pub checklist: Vec<FindingLine>,
     pub checklist_error: Option<String>,
     pub due: Input,
+    pub due_days: Input,
     pub resolution: Input,
     pub note: Input,
     pub notice: Option<String>,
@@ -115,6 +117,10 @@ async fn inspection_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> R
         due: Input::new("date", "rectification_due", c.rectification_due, form, errors)
             .hint(c.rectification_due_hint)
             .class("narrow"),
+        due_days: Input::new("number", "rectification_working_days", c.rectification_working_days, form, errors)
+            .hint(c.rectification_working_days_hint)
+            .max(3)
+            .class("narrow"),
         resolution: Input::new("select", "resolution", c.resolution, form, errors).options(resolutions).class("narrow"),
         note: Input::new("textarea", "note", c.resolution_note, form, errors).max(1000),
         notice: notice(t, ctx),
@@ -164,17 +170,16 @@ pub async fn record_result(ctx: RegulatorUser, path: web::Path<Uuid>, payload: w
             description: form.get(&format!("finding.{code}.description")),
         })
         .collect();
-    let rectification_due = match form.opt("rectification_due") {
-        None => None,
-        Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                let e = ApiError::field("rectification_due", "日期应为 YYYY-MM-DD");
-                return refused(&ctx, id, &form, e, "rectification_due").await;
-            }
-        },
+    let due = match due_of(&form, "") {
+        Ok(d) => d,
+        Err(e) => return refused(&ctx, id, &form, e, "rectification_due").await,
     };
-    let input = ResultInput { grade: form.get("grade"), findings, rectification_due };
+    let input = ResultInput {
+        grade: form.get("grade"),
+        findings,
+        rectification_due: due.date,
+        rectification_working_days: due.working_days,
+    };
     let (now, today) = (ctx.state.clock.now(), ctx.state.clock.today());
     let actor = ctx.actor();
     let r =
@@ -187,6 +192,27 @@ pub async fn record_result(ctx: RegulatorUser, path: web::Path<Uuid>, payload: w
             refused(&ctx, id, &form, e, "grade").await
         }
     }
+}
+
+/// A rectification due date as typed: `{prefix}rectification_due` (a date) or
+/// `{prefix}rectification_working_days` (a whole number); both are checked by the service.
+pub fn due_of(form: &Form, prefix: &str) -> Result<DueInput, ApiError> {
+    let date_field = format!("{prefix}rectification_due");
+    let days_field = format!("{prefix}rectification_working_days");
+    let date = match form.opt(&date_field) {
+        None => None,
+        Some(d) => Some(
+            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|_| ApiError::field(date_field.clone(), "日期应为 YYYY-MM-DD"))?,
+        ),
+    };
+    let working_days = match form.opt(&days_field) {
+        None => None,
+        Some(n) => {
+            Some(n.trim().parse::<u32>().map_err(|_| ApiError::field(days_field.clone(), "应为整数（工作日数）"))?)
+        }
+    };
+    Ok(DueInput { date, working_days })
 }
 
 pub async fn close_inspection(ctx: RegulatorUser, path: web::Path<Uuid>, payload: web::Payload) -> HttpResponse {

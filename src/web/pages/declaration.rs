@@ -211,18 +211,7 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
                     .unwrap_or_default(),
                 test_method: get("test_method"),
                 she: v["safety_health_env"].as_bool().unwrap_or(false),
-                compared: i
-                    .comparisons
-                    .iter()
-                    .map(|c| {
-                        let class = match c.result {
-                            crate::domain::indicators::compare::Outcome::Stricter => "stricter",
-                            crate::domain::indicators::compare::Outcome::Equal => "equal",
-                            crate::domain::indicators::compare::Outcome::Lower => "lower",
-                        };
-                        (c.words.clone(), class)
-                    })
-                    .collect(),
+                compared: i.comparisons.iter().map(|c| (c.words.clone(), c.result.as_str())).collect(),
                 not_compared: i.not_compared.iter().map(|g| format!("{}：{}", g.standard, g.message)).collect(),
                 lower_recommended: i.comparisons.iter().any(|c| {
                     c.result == crate::domain::indicators::compare::Outcome::Lower

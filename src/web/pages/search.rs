@@ -75,7 +75,7 @@ pub struct SearchPage {
 
 /// The non-empty parameters of the request, in a stable order.
 fn current(p: &SearchParams) -> Vec<(String, String)> {
-    let fields: [(&str, &Option<String>); 14] = [
+    let fields: [(&str, &Option<String>); 15] = [
         ("q", &p.q),
         ("kind", &p.kind),
         ("standard_type", &p.standard_type),
@@ -84,6 +84,7 @@ fn current(p: &SearchParams) -> Vec<(String, String)> {
         ("status", &p.status),
         ("flagged", &p.flagged),
         ("stricter_than_national", &p.stricter_than_national),
+        ("outdated", &p.outdated),
         ("uscc", &p.uscc),
         ("published_from", &p.published_from),
         ("published_to", &p.published_to),
@@ -228,6 +229,20 @@ fn build_filters(
         Vec::new()
     };
     groups.push(FacetGroup { title: t.search.comparisons, links: stricter_links });
+    let outdated_links = [("true", t.search.outdated_true), ("false", t.search.outdated_false)]
+        .iter()
+        .filter(|(v, _)| f.outdated.contains_key(*v) || r.outdated.map(|b| b.to_string()).as_deref() == Some(*v))
+        .map(|(v, words)| {
+            let on = r.outdated.map(|b| b.to_string()).as_deref() == Some(*v);
+            FacetLink {
+                label: words.to_string(),
+                count: f.outdated.get(*v).copied(),
+                href: href(cur, "outdated", if on { None } else { Some(v) }),
+                selected: on,
+            }
+        })
+        .collect();
+    groups.push(FacetGroup { title: t.search.outdated, links: outdated_links });
     // Status: the default is "in force"; the other states are opt-in.
     let status_now = cur.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str()).unwrap_or("public");
     let status_links = [("public", "public"), ("withdrawn", "withdrawn"), ("abolished", "abolished"), ("all", "all")]
@@ -281,6 +296,10 @@ fn build_filters(
         let words =
             if s { t.decl.stricter_badge.to_string() } else { format!("{}：{}", t.search.comparisons, t.site.no) };
         active.push(ActiveFilter { label: words, remove_href: href(cur, "stricter_than_national", None) });
+    }
+    if let Some(o) = r.outdated {
+        let words = if o { t.search.outdated_true } else { t.search.outdated_false };
+        active.push(ActiveFilter { label: words.to_string(), remove_href: href(cur, "outdated", None) });
     }
     if let Some(u) = &r.uscc {
         active.push(ActiveFilter { label: u.clone(), remove_href: href(cur, "uscc", None) });
