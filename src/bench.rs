@@ -622,6 +622,11 @@ async fn bulk_phase(
                 ics_code: v.ics_code.clone(),
                 ccs_code: v.ccs_code.clone(),
                 below_recommended: v.below_recommended.clone(),
+                below_recommended_answer: crate::domain::declaration::BelowRecommended::parse(
+                    &v.below_recommended_answer,
+                )
+                .unwrap_or_default()
+                .as_str(),
                 summary: v.summary.clone(),
                 effective_date: v.effective_date,
                 full_text_public: v.full_text_public,

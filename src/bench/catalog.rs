@@ -141,6 +141,7 @@ async fn write_declarations(state: &AppState, n: usize, seed: u64) -> anyhow::Re
                             code: None,
                         }],
                         below_recommended: None,
+                        below_recommended_answer: None,
                         summary: None,
                         effective_date: None,
                         full_text_public: false,

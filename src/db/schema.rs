@@ -328,6 +328,7 @@ diesel::table! {
         published_by -> Nullable<Uuid>,
         ended_at -> Nullable<Timestamptz>,
         end_reason -> Nullable<Text>,
+        below_recommended_answer -> Text,
         cited_standards -> Array<Nullable<Text>>,
         applicable_mandatory -> Array<Nullable<Text>>,
     }

@@ -77,6 +77,43 @@ impl Kind {
     }
 }
 
+/// The declarant's answer about indicators fewer or lower than the recommended national standard's
+/// (企业标准化促进办法 Art 14): a blank is not an assurance, so saying nothing and saying "none" are
+/// different answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BelowRecommended {
+    /// The declarant said nothing.
+    #[default]
+    NotStated,
+    /// No indicator is fewer or lower than the recommended national standard's.
+    NoneLower,
+    /// Some are: the statement says which and why.
+    Statement,
+}
+
+impl BelowRecommended {
+    pub const ALL: [BelowRecommended; 3] =
+        [BelowRecommended::NotStated, BelowRecommended::NoneLower, BelowRecommended::Statement];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStated => "not_stated",
+            Self::NoneLower => "none_lower",
+            Self::Statement => "statement",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The answer a body gives: as stated, or read from whether a statement was written.
+    pub fn of(answer: Option<Self>, has_statement: bool) -> Self {
+        answer.unwrap_or(if has_statement { Self::Statement } else { Self::NotStated })
+    }
+}
+
 /// What someone wants to do with a declaration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

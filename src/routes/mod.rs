@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(supervision::record_result)
         .service(supervision::respond)
         .service(supervision::close_inspection)
+        .service(supervision::mark_not_inspected)
         .service(rectifications::list_rectifications)
         .service(rectifications::get_rectification)
         .service(rectifications::respond_rectification)

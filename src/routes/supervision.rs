@@ -8,10 +8,9 @@ use crate::auth::{AnyUser, MaybeActor, OrgMember, Regulator, RegulatorOrAdmin};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
-use crate::services::supervision::campaigns::{
-    self, CampaignReport, CampaignView, CampaignWithInspections, NewCampaign,
-};
+use crate::services::supervision::campaigns::{self, CampaignView, CampaignWithInspections, NewCampaign};
 use crate::services::supervision::inspections::{self, InspectionView, ListFilter, ResponseInput, ResultInput};
+use crate::services::supervision::report::CampaignReport;
 use crate::state::AppState;
 
 /// Creates a planned campaign within the regulator's jurisdiction.
@@ -71,7 +70,8 @@ pub async fn get_campaign(
 ) -> ApiResult<web::Json<CampaignWithInspections>> {
     let id = path.into_inner();
     let a = actor.0;
-    Ok(web::Json(db::run(&state.pool, move |conn| campaigns::get(conn, &a, id)).await?))
+    let today = state.clock.today();
+    Ok(web::Json(db::run(&state.pool, move |conn| campaigns::get(conn, &a, id, today)).await?))
 }
 
 /// The double-random draw, once per campaign (409 on a second draw): the sample and the inspector
@@ -114,7 +114,10 @@ pub async fn campaign_report(
     path: web::Path<Uuid>,
 ) -> ApiResult<web::Json<CampaignReport>> {
     let id = path.into_inner();
-    Ok(web::Json(db::run(&state.pool, move |conn| campaigns::report(conn, actor.0.as_ref(), id)).await?))
+    Ok(web::Json(
+        db::run(&state.pool, move |conn| crate::services::supervision::report::report(conn, actor.0.as_ref(), id))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -125,6 +128,8 @@ pub struct InspectionQuery {
     pub status: Option<String>,
     /// `true`: rectifications past their due date without an answer.
     pub overdue: Option<bool>,
+    /// `true`: inspections still without a result after their campaign's due date.
+    pub result_overdue: Option<bool>,
     pub campaign_id: Option<Uuid>,
 }
 
@@ -147,15 +152,20 @@ pub async fn list_inspections(
         Some("me") => true,
         Some(_) => return Err(ApiError::bad_param("assignee", "只支持 assignee=me")),
     };
-    const STATUSES: [&str; 6] =
-        ["assigned", "compliant", "rectification_ordered", "responded", "rectified", "not_rectified"];
+    const STATUSES: [&str; 7] =
+        ["assigned", "compliant", "rectification_ordered", "responded", "rectified", "not_rectified", "not_inspected"];
     if let Some(s) = &q.status
         && !STATUSES.contains(&s.as_str())
     {
         return Err(ApiError::bad_param("status", format!("应为 {}", STATUSES.join("、"))));
     }
-    let f =
-        ListFilter { assignee_me, status: q.status, overdue: q.overdue.unwrap_or(false), campaign_id: q.campaign_id };
+    let f = ListFilter {
+        assignee_me,
+        status: q.status,
+        overdue: q.overdue.unwrap_or(false),
+        result_overdue: q.result_overdue.unwrap_or(false),
+        campaign_id: q.campaign_id,
+    };
     let today = state.clock.today();
     let a = actor.0;
     let items = db::run(&state.pool, move |conn| inspections::list(conn, &a, &f, today)).await?;
@@ -211,6 +221,34 @@ pub async fn respond(
     let input = body.0;
     Ok(web::Json(
         db::transaction(&state.pool, move |conn| inspections::respond(conn, now, today, &a, id, &input)).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotInspected {
+    /// Why the inspection could not be carried out (2-1000 characters; public in the report).
+    pub reason: String,
+}
+
+/// Closes an inspection that could not be carried out, with a reason (its inspector, or a regulator
+/// whose jurisdiction covers the campaign), so the campaign can close.
+#[utoipa::path(tag = "supervision", params(("id" = Uuid, Path)), request_body = NotInspected, responses(
+    (status = 200, body = InspectionView), (status = 403), (status = 404), (status = 409), (status = 422)))]
+#[post("/inspections/{id}/not-inspected")]
+pub async fn mark_not_inspected(
+    state: web::Data<AppState>,
+    actor: Regulator,
+    path: web::Path<Uuid>,
+    body: Json<NotInspected>,
+) -> ApiResult<web::Json<InspectionView>> {
+    let id = path.into_inner();
+    let (now, today) = (state.clock.now(), state.clock.today());
+    let a = actor.0;
+    let reason = body.0.reason;
+    Ok(web::Json(
+        db::transaction(&state.pool, move |conn| inspections::mark_not_inspected(conn, now, today, &a, id, &reason))
+            .await?,
     ))
 }
 

@@ -288,6 +288,7 @@ fn declaration(
         indicators,
         below_recommended: (wanted == "national_recommended" && rng.random_bool(0.05))
             .then(|| "部分性能指标低于推荐性国家标准，已在指标中逐项标明并说明理由。".to_string()),
+        below_recommended_answer: None,
         summary: Some(format!(
             "本标准规定了{product}的术语和定义、技术要求、试验方法、检验规则以及标志、包装、运输和贮存。"
         )),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{catalog_standards, ccs_codes, divisions, ics_codes, industries, sac_industry_codes};
 use crate::domain::codes;
-use crate::domain::declaration::{Kind, gtin_valid};
+use crate::domain::declaration::{BelowRecommended, Kind, gtin_valid};
 use crate::domain::standard_number::{StandardNumber, StandardType};
 use crate::error::FieldError;
 use crate::validate::Check;
@@ -87,8 +87,13 @@ pub struct DeclarationBody {
     pub ccs_code: Option<String>,
     #[serde(default)]
     pub indicators: Vec<Indicator>,
-    /// Required statement when indicators are fewer or lower than the recommended national standard's.
+    /// The statement, when indicators are fewer or lower than the recommended national standard's
+    /// (企业标准化促进办法 Art 14); with `below_recommended_answer` `statement` (implied when given).
     pub below_recommended: Option<String>,
+    /// `not_stated` (the declarant says nothing; the default without a statement), `none_lower` (no
+    /// indicator is fewer or lower than the recommended national standard's) or `statement`.
+    #[serde(default)]
+    pub below_recommended_answer: Option<BelowRecommended>,
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     #[serde(default)]
@@ -112,7 +117,9 @@ pub struct DeclarationPatch {
     pub ics_code: Option<String>,
     pub ccs_code: Option<String>,
     pub indicators: Option<Vec<Indicator>>,
+    /// The statement; an empty string clears it (the answer then becomes `not_stated` unless given).
     pub below_recommended: Option<String>,
+    pub below_recommended_answer: Option<BelowRecommended>,
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub full_text_public: Option<bool>,
@@ -132,6 +139,7 @@ pub struct Content {
     pub ics_code: Option<String>,
     pub ccs_code: Option<String>,
     pub below_recommended: Option<String>,
+    pub below_recommended_answer: BelowRecommended,
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub full_text_public: bool,
@@ -304,6 +312,21 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
     let applicable_mandatory =
         check_numbers(&mut c, &f("applicable_mandatory"), &body.applicable_mandatory, today, true);
     let below_recommended = c.opt_text(&f("below_recommended"), body.below_recommended.as_deref(), 2000);
+    let below_recommended_answer = BelowRecommended::of(body.below_recommended_answer, below_recommended.is_some());
+    match (below_recommended_answer, below_recommended.is_some()) {
+        (BelowRecommended::Statement, false) if !c.has(&f("below_recommended")) => c.err(
+            f("below_recommended"),
+            "选择了“有指标低于推荐性国家标准”，请写明是哪些指标、低多少以及理由（《企业标准化促进办法》第十四条）",
+        ),
+        (BelowRecommended::NoneLower, true) => c.err(
+            f("below_recommended"),
+            "已声明“没有指标低于推荐性国家标准”，不应再填写说明；如有低于的指标，请选择“有，说明如下”",
+        ),
+        (BelowRecommended::NotStated, true) => {
+            c.err(f("below_recommended_answer"), "填写了低于推荐性国家标准的说明，应选择“有，说明如下”（statement）")
+        }
+        _ => {}
+    }
     let summary = c.opt_text(&f("summary"), body.summary.as_deref(), 2000);
     if !c.is_ok() {
         return Err(c.into_errors());
@@ -319,6 +342,7 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
         ics_code,
         ccs_code,
         below_recommended,
+        below_recommended_answer,
         summary,
         effective_date: body.effective_date,
         full_text_public: body.full_text_public,

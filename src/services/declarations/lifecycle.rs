@@ -230,6 +230,7 @@ pub struct NewVersion {
     pub ics_code: Option<String>,
     pub ccs_code: Option<String>,
     pub below_recommended: Option<String>,
+    pub below_recommended_answer: &'static str,
     pub summary: Option<String>,
     pub effective_date: Option<chrono::NaiveDate>,
     pub full_text_public: bool,
@@ -322,6 +323,7 @@ pub fn new_rows(
             ics_code: c.ics_code.clone(),
             ccs_code: c.ccs_code.clone(),
             below_recommended: c.below_recommended.clone(),
+            below_recommended_answer: c.below_recommended_answer.as_str(),
             summary: c.summary.clone(),
             effective_date: c.effective_date,
             full_text_public: c.full_text_public,
@@ -367,6 +369,7 @@ fn body_of(decl: &DeclarationRow, v: &VersionRow) -> ApiResult<DeclarationBody> 
         ccs_code: v.ccs_code.clone(),
         indicators: serde_json::from_value(v.indicators.clone()).map_err(ApiError::internal)?,
         below_recommended: v.below_recommended.clone(),
+        below_recommended_answer: crate::domain::declaration::BelowRecommended::parse(&v.below_recommended_answer),
         summary: v.summary.clone(),
         effective_date: v.effective_date,
         full_text_public: v.full_text_public,
@@ -411,8 +414,14 @@ pub fn patch(
     set_opt("industry_code", &mut body.industry_code, p.industry_code);
     set_opt("ics_code", &mut body.ics_code, p.ics_code);
     set_opt("ccs_code", &mut body.ccs_code, p.ccs_code);
+    let answer_changed = p.below_recommended.is_some() || p.below_recommended_answer.is_some();
     set_opt("below_recommended", &mut body.below_recommended, p.below_recommended);
     set_opt("summary", &mut body.summary, p.summary);
+    if answer_changed {
+        // a new statement (or none) without an answer: the answer is read from it again
+        body.below_recommended_answer = p.below_recommended_answer;
+        changed.push("below_recommended_answer");
+    }
     if let Some(d) = p.effective_date {
         body.effective_date = Some(d);
         changed.push("effective_date");
@@ -456,6 +465,7 @@ pub fn patch(
             declaration_versions::ics_code.eq(&c.ics_code),
             declaration_versions::ccs_code.eq(&c.ccs_code),
             declaration_versions::below_recommended.eq(&c.below_recommended),
+            declaration_versions::below_recommended_answer.eq(c.below_recommended_answer.as_str()),
             declaration_versions::summary.eq(&c.summary),
             declaration_versions::effective_date.eq(c.effective_date),
             declaration_versions::full_text_public.eq(c.full_text_public),
@@ -629,6 +639,7 @@ pub fn revise(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uu
             declaration_versions::ics_code.eq(&v.ics_code),
             declaration_versions::ccs_code.eq(&v.ccs_code),
             declaration_versions::below_recommended.eq(&v.below_recommended),
+            declaration_versions::below_recommended_answer.eq(&v.below_recommended_answer),
             declaration_versions::summary.eq(&v.summary),
             declaration_versions::effective_date.eq(v.effective_date),
             declaration_versions::full_text_sha256.eq(&v.full_text_sha256),

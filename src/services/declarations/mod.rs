@@ -61,6 +61,7 @@ pub struct VersionRow {
     pub ics_code: Option<String>,
     pub ccs_code: Option<String>,
     pub below_recommended: Option<String>,
+    pub below_recommended_answer: String,
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub full_text_sha256: Option<String>,
@@ -141,7 +142,11 @@ pub struct DeclarationView {
     pub industry_code: Option<String>,
     pub ics_code: Option<String>,
     pub ccs_code: Option<String>,
+    /// The statement about indicators fewer or lower than the recommended national standard's.
     pub below_recommended: Option<String>,
+    /// `not_stated` (the declarant said nothing: not an assurance), `none_lower` (no indicator is
+    /// fewer or lower than the recommended national standard's) or `statement` (see `below_recommended`).
+    pub below_recommended_answer: String,
     pub summary: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub full_text_public: bool,
@@ -343,6 +348,7 @@ pub fn view(
         ics_code: v.ics_code,
         ccs_code: v.ccs_code,
         below_recommended: v.below_recommended,
+        below_recommended_answer: v.below_recommended_answer,
         summary: v.summary,
         effective_date: v.effective_date,
         full_text_public: v.full_text_public,
@@ -512,6 +518,7 @@ pub const DIFF_FIELDS: &[&str] = &[
     "ics_code",
     "ccs_code",
     "below_recommended",
+    "below_recommended_answer",
     "summary",
     "effective_date",
     "full_text_sha256",
@@ -527,6 +534,7 @@ fn diff_shape(v: &DeclarationView) -> serde_json::Value {
         "ics_code": v.ics_code,
         "ccs_code": v.ccs_code,
         "below_recommended": v.below_recommended,
+        "below_recommended_answer": v.below_recommended_answer,
         "summary": v.summary,
         "effective_date": v.effective_date,
         // null when the caller may not see it (see `FullTextView`)

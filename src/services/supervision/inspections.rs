@@ -54,8 +54,13 @@ pub struct InspectionView {
     pub uscc: String,
     pub division_code: String,
     pub inspector_id: Uuid,
-    /// `assigned`, `compliant`, `rectification_ordered`, `responded`, `rectified`, `not_rectified`
+    /// `assigned`, `compliant`, `rectification_ordered`, `responded`, `rectified`, `not_rectified`,
+    /// `not_inspected` (closed without a result, the reason in `resolution_note`)
     pub status: String,
+    /// The campaign's due date for results.
+    pub campaign_due_date: NaiveDate,
+    /// Still without a result after the campaign's due date.
+    pub result_overdue: bool,
     pub grade: Option<String>,
     #[schema(value_type = Vec<Object>)]
     pub findings: serde_json::Value,
@@ -70,12 +75,14 @@ pub struct InspectionView {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-type Extra = (String, String, String, String, String);
+type Extra = (String, NaiveDate, String, String, String, String);
 
 fn view(row: InspectionRow, extra: Extra, today: NaiveDate) -> InspectionView {
-    let (campaign_name, standard_number, standard_title, organization_name, uscc) = extra;
+    let (campaign_name, campaign_due_date, standard_number, standard_title, organization_name, uscc) = extra;
     InspectionView {
         overdue: row.status == "rectification_ordered" && row.rectification_due.is_some_and(|d| d < today),
+        result_overdue: row.status == "assigned" && campaign_due_date < today,
+        campaign_due_date,
         id: row.id,
         campaign_id: row.campaign_id,
         campaign_name,
@@ -100,11 +107,7 @@ fn view(row: InspectionRow, extra: Extra, today: NaiveDate) -> InspectionView {
     }
 }
 
-fn china_today() -> NaiveDate {
-    crate::clock::china_date(Utc::now())
-}
-
-type Joined = (InspectionRow, (String, String, String, String, String));
+type Joined = (InspectionRow, Extra);
 
 fn load_views(rows: Vec<Joined>, today: NaiveDate) -> Vec<InspectionView> {
     rows.into_iter().map(|(r, extra)| view(r, extra, today)).collect()
@@ -116,6 +119,7 @@ macro_rules! select_view {
             InspectionRow::as_select(),
             (
                 campaigns::name,
+                campaigns::due_date,
                 declarations::standard_number,
                 declarations::standard_title,
                 organizations::name,
@@ -125,7 +129,11 @@ macro_rules! select_view {
     };
 }
 
-pub fn list_for_campaign(conn: &mut PgConnection, campaign: Uuid) -> QueryResult<Vec<InspectionView>> {
+pub fn list_for_campaign(
+    conn: &mut PgConnection,
+    campaign: Uuid,
+    today: NaiveDate,
+) -> QueryResult<Vec<InspectionView>> {
     let rows: Vec<Joined> = inspections::table
         .inner_join(campaigns::table)
         .inner_join(declarations::table)
@@ -134,7 +142,7 @@ pub fn list_for_campaign(conn: &mut PgConnection, campaign: Uuid) -> QueryResult
         .order(inspections::draw_position)
         .select(select_view!())
         .load(conn)?;
-    Ok(load_views(rows, china_today()))
+    Ok(load_views(rows, today))
 }
 
 /// Filters of `GET /inspections`.
@@ -143,6 +151,8 @@ pub struct ListFilter {
     pub assignee_me: bool,
     pub status: Option<String>,
     pub overdue: bool,
+    /// Still without a result after the campaign's due date.
+    pub result_overdue: bool,
     pub campaign_id: Option<Uuid>,
 }
 
@@ -172,6 +182,9 @@ pub fn list(
     }
     if f.overdue {
         q = q.filter(inspections::status.eq("rectification_ordered")).filter(inspections::rectification_due.lt(today));
+    }
+    if f.result_overdue {
+        q = q.filter(inspections::status.eq("assigned")).filter(campaigns::due_date.lt(today));
     }
     if let Some(c) = f.campaign_id {
         q = q.filter(inspections::campaign_id.eq(c));
@@ -434,6 +447,47 @@ pub fn close(
         &row,
         serde_json::json!({"resolution": resolution, "note": note}),
     )?;
+    get(conn, actor, id, today)
+}
+
+/// Closes an inspection that could not be carried out (the organization closed down, the product
+/// is no longer made ...), with a reason: its inspector, or a regulator whose jurisdiction covers
+/// the campaign's scope. Only while it has no result; the `under_check` flag ends with the reason.
+pub fn mark_not_inspected(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+) -> ApiResult<InspectionView> {
+    let mut c = Check::new();
+    let reason = c.text("reason", reason, 2, 1000);
+    c.finish()?;
+    let row = lock(conn, id)?;
+    let scope: String = campaigns::table.find(row.campaign_id).select(campaigns::scope_division).first(conn)?;
+    let covers_scope = actor.jurisdiction_prefix().is_some_and(|p| scope.starts_with(p));
+    let allowed = actor.role == Role::Regulator && (actor.user_id == row.inspector_id || covers_scope);
+    if !allowed {
+        return Err(ApiError::forbidden("只有该检查的检查人员或负责该抽查任务的监管人员可以标记未检查"));
+    }
+    if row.status != "assigned" {
+        return Err(ApiError::invalid_state(format!(
+            "只有尚未录入结果的检查可以标记为未检查（当前状态：{}）",
+            row.status
+        )));
+    }
+    let by = AuditActor::of(actor);
+    diesel::update(inspections::table.find(id))
+        .set((
+            inspections::status.eq("not_inspected"),
+            inspections::resolution_note.eq(&reason),
+            inspections::closed_at.eq(now),
+            inspections::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    flags::resolve_for_inspection(conn, now, &by, id, &[flags::UNDER_CHECK], &format!("未检查：{reason}"))?;
+    audit_inspection(conn, now, &by, "inspection.not_inspected", &row, serde_json::json!({"reason": reason}))?;
     get(conn, actor, id, today)
 }
 

@@ -4,6 +4,7 @@
 pub mod campaigns;
 pub mod inspections;
 pub mod rectification;
+pub mod report;
 
 /// Checklist codes of findings (SPEC §3.3).
 pub const FINDING_CODES: &[(&str, &str)] = &[

@@ -12,7 +12,7 @@ use super::declarations::{field_label, load, path_id};
 use super::form::Form;
 use super::{Ctx, Errors, Input, OrgUser, see_other};
 use crate::db;
-use crate::domain::declaration::Kind;
+use crate::domain::declaration::{BelowRecommended, Kind};
 use crate::error::{ApiError, Code, FieldError};
 use crate::services::declarations::input::{self, DeclarationBody, DeclarationPatch, Indicator, Product};
 use crate::services::declarations::{DeclarationView, lifecycle};
@@ -150,6 +150,18 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
             }
         })
         .collect();
+    let below_recommended_answer = match form.opt("below_recommended_answer") {
+        None => None,
+        Some(a) => match BelowRecommended::parse(&a) {
+            // the default choice left as it is while a statement is written: the statement answers
+            Some(BelowRecommended::NotStated) if opt(form, "below_recommended").is_some() => None,
+            Some(a) => Some(a),
+            None => {
+                problems.push(FieldError::new("below_recommended_answer", "请选择是否有低于推荐性国家标准的指标"));
+                None
+            }
+        },
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -162,6 +174,7 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
         ccs_code: opt(form, "ccs_code"),
         indicators,
         below_recommended: opt(form, "below_recommended"),
+        below_recommended_answer,
         summary: opt(form, "summary"),
         effective_date,
         full_text_public: form.has("full_text_public"),
@@ -195,6 +208,7 @@ fn form_of(v: &DeclarationView) -> Form {
     put("ccs_code", &v.ccs_code);
     put("below_recommended", &v.below_recommended);
     put("summary", &v.summary);
+    f.set("below_recommended_answer", v.below_recommended_answer.clone());
     if !v.cited_standards.is_empty() {
         f.set("cited_standards", v.cited_standards.join("\n"));
     }
@@ -283,7 +297,14 @@ fn form_page(ctx: &Ctx, spec: FormSpec, form: &Form, errors: &Errors) -> FormPag
         Input::text("ccs_code", c.ccs_code, form, errors).hint(c.ccs_hint).max(3).class("narrow"),
         Input::new("date", "effective_date", c.effective_date, form, errors).class("narrow"),
     ];
+    let answers = BelowRecommended::ALL
+        .iter()
+        .map(|a| (a.as_str().to_string(), t.label(t.codes.below_recommended_answers, a.as_str()).to_string()))
+        .collect();
     let statements = vec![
+        Input::new("select", "below_recommended_answer", c.below_recommended_answer, form, errors)
+            .options(answers)
+            .class("wide"),
         Input::new("textarea", "below_recommended", c.below_recommended, form, errors)
             .hint(c.below_recommended_hint)
             .class("wide"),
@@ -508,6 +529,10 @@ pub async fn update(ctx: OrgUser, path: web::Path<Uuid>, payload: web::Payload) 
         ics_code: Some(body.ics_code.unwrap_or_default()),
         ccs_code: Some(body.ccs_code.unwrap_or_default()),
         indicators: Some(body.indicators),
+        below_recommended_answer: Some(BelowRecommended::of(
+            body.below_recommended_answer,
+            body.below_recommended.as_deref().is_some_and(|s| !s.trim().is_empty()),
+        )),
         below_recommended: Some(body.below_recommended.unwrap_or_default()),
         summary: Some(body.summary.unwrap_or_default()),
         effective_date: body.effective_date,

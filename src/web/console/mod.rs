@@ -382,6 +382,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/inspections/{id}", get().to(regulator_more::inspection))
         .route("/regulator/inspections/{id}/result", post().to(regulator_more::record_result))
         .route("/regulator/inspections/{id}/close", post().to(regulator_more::close_inspection))
+        .route("/regulator/inspections/{id}/not-inspected", post().to(regulator_more::not_inspected))
         .route("/regulator/complaints", get().to(regulator_complaints::queue))
         .route("/regulator/complaints/{id}", get().to(regulator_complaints::complaint))
         .route("/regulator/complaints/{id}/{action}", post().to(regulator_complaints::act))

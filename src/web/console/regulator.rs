@@ -59,6 +59,8 @@ pub struct HomePage {
     pub overdue_complaints: Vec<QueueItem>,
     /// Years of running deadlines the holiday table does not cover (`2027`, ...), joined.
     pub uncovered_years: String,
+    /// Inspections still without a result after their campaign's due date.
+    pub results_overdue: Vec<InspectionView>,
     /// Public declarations with an abolished or replaced standard, per district: (name, code, count,
     /// search link).
     pub outdated: Vec<(String, String, i64, String)>,
@@ -109,14 +111,22 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         let outdated = crate::services::notices::outdated_by_division(conn, &prefix)?;
         let late_rect = crate::services::complaints::rectification::ListFilter { overdue: true, ..Default::default() };
         let overdue_rect = crate::services::complaints::rectification::list(conn, &actor, &late_rect, today)?;
-        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect, outdated)))
+        let late_results =
+            inspections::list(conn, &actor, &ListFilter { result_overdue: true, ..ListFilter::default() }, today)?;
+        Ok((mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rect, outdated, late_results)))
     })
     .await;
-    let (mine, due_week, overdue, to_accept, overdue_complaints, (uncovered, overdue_rectifications, outdated)) =
-        match loaded {
-            Ok(v) => v,
-            Err(e) => return ctx.error(e),
-        };
+    let (
+        mine,
+        due_week,
+        overdue,
+        to_accept,
+        overdue_complaints,
+        (uncovered, overdue_rectifications, outdated, results_overdue),
+    ) = match loaded {
+        Ok(v) => v,
+        Err(e) => return ctx.error(e),
+    };
     let review_prefix = ctx.user.actor.jurisdiction_prefix().unwrap_or("-").to_string();
     let reviewed = db::run(&ctx.state.pool, move |conn| {
         Ok(crate::services::comparisons::review::review(conn, &review_prefix, Default::default(), 1, 1)?.total)
@@ -151,6 +161,7 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
             .collect(),
         overdue_rectifications,
         indicator_review_total,
+        results_overdue,
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -473,8 +484,9 @@ async fn campaign_page(ctx: &Ctx, id: Uuid, error: Option<String>) -> Result<Cam
     let t = ctx.t;
     let c = &t.console;
     let actor = ctx.actor();
+    let today = ctx.state.clock.today();
     let (cw, names) = db::run(&ctx.state.pool, move |conn| {
-        let cw = campaigns::get(conn, &actor, id)?;
+        let cw = campaigns::get(conn, &actor, id, today)?;
         let mut ids = cw.campaign.inspector_ids.clone();
         ids.extend(cw.inspections.iter().map(|i| i.inspector_id));
         let names = accounts::names_of(conn, &ids)?;

@@ -45,6 +45,8 @@ pub struct InspectionPage {
     pub due_days: Input,
     pub resolution: Input,
     pub note: Input,
+    /// Marking it not inspected, with a reason.
+    pub reason: Input,
     pub notice: Option<String>,
     pub is_inspector: bool,
 }
@@ -123,6 +125,7 @@ async fn inspection_page(ctx: &Ctx, id: Uuid, form: &Form, errors: &Errors) -> R
             .class("narrow"),
         resolution: Input::new("select", "resolution", c.resolution, form, errors).options(resolutions).class("narrow"),
         note: Input::new("textarea", "note", c.resolution_note, form, errors).max(1000),
+        reason: Input::new("textarea", "reason", c.not_inspected_reason, form, errors).required().max(1000),
         notice: notice(t, ctx),
         is_inspector: i.inspector_id == ctx.user.actor.user_id,
         i,
@@ -213,6 +216,26 @@ pub fn due_of(form: &Form, prefix: &str) -> Result<DueInput, ApiError> {
         }
     };
     Ok(DueInput { date, working_days })
+}
+
+/// `POST /regulator/inspections/{id}/not-inspected`: the service checks who may and the state.
+pub async fn not_inspected(ctx: RegulatorUser, path: web::Path<Uuid>, payload: web::Payload) -> HttpResponse {
+    let id = *path;
+    let form = match ctx.form(payload).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let reason = form.get("reason");
+    let (now, today) = (ctx.state.clock.now(), ctx.state.clock.today());
+    let actor = ctx.actor();
+    let r = db::transaction(&ctx.state.pool, move |conn| {
+        inspections::mark_not_inspected(conn, now, today, &actor, id, &reason)
+    })
+    .await;
+    match r {
+        Ok(_) => see_other(&format!("/regulator/inspections/{id}?done=not_inspected")),
+        Err(e) => refused(&ctx, id, &form, e, "reason").await,
+    }
 }
 
 pub async fn close_inspection(ctx: RegulatorUser, path: web::Path<Uuid>, payload: web::Payload) -> HttpResponse {

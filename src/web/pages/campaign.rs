@@ -7,7 +7,8 @@ use askama::Template;
 use uuid::Uuid;
 
 use crate::db;
-use crate::services::supervision::campaigns::{self, CampaignReport};
+use crate::services::supervision::campaigns;
+use crate::services::supervision::report::{self, CampaignReport};
 use crate::state::AppState;
 use crate::web::i18n::Strings;
 use crate::web::page::{Chrome, OrPage, PageResult, not_found, render, strings};
@@ -59,7 +60,7 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
     };
     let names = ws.names(&state).await.or_page(&req)?;
     let (r, closed) = db::run(&state.pool, move |conn| {
-        let r = campaigns::report(conn, None, id)?;
+        let r = report::report(conn, None, id)?;
         Ok((r, campaigns::closed(conn, 6)?))
     })
     .await
@@ -107,6 +108,7 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, ws: web::Data<
         (t.codes_label(t.codes.grades, "compliant_with_defects"), g.compliant_with_defects),
         (t.codes_label(t.codes.grades, "non_compliant"), g.non_compliant),
         (t.codes_label(t.codes.grades, "pending"), g.pending),
+        (t.campaign.not_inspected, g.not_inspected),
         (t.codes_label(t.codes.inspection_statuses, "rectified"), g.rectified),
         (t.codes_label(t.codes.inspection_statuses, "not_rectified"), g.not_rectified),
     ];

@@ -1,0 +1,2 @@
+ALTER TABLE declaration_versions DROP CONSTRAINT declaration_versions_below_recommended_answer_text;
+ALTER TABLE declaration_versions DROP COLUMN below_recommended_answer;
