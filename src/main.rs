@@ -119,7 +119,7 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create a sysadmin or regulator account (the first sysadmin is created this way).
+    /// Create a sysadmin, regulator or partner account (the first sysadmin is created this way).
     CreateUser {
         #[arg(long)]
         email: String,
@@ -128,7 +128,7 @@ enum AdminCommand {
         password_stdin: bool,
         #[arg(long)]
         name: String,
-        /// sysadmin or regulator
+        /// sysadmin, regulator or partner
         #[arg(long)]
         role: String,
         /// Regulators: 6-digit division code of their jurisdiction.

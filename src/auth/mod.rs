@@ -25,7 +25,8 @@ use crate::state::AppState;
 #[derive(Queryable)]
 struct TokenRow {
     id: Uuid,
-    organization_id: Uuid,
+    /// Empty for a partner's own tokens.
+    organization_id: Option<Uuid>,
     created_by: Uuid,
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
@@ -85,12 +86,18 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
             if row.revoked_at.is_some() {
                 return Err(invalid_token("API 令牌已撤销"));
             }
-            let creator_member = row.creator_active
-                && row.creator_org == Some(row.organization_id)
-                && Role::parse(&row.creator_role).is_some_and(Role::is_org);
-            if !creator_member {
-                return Err(invalid_token("API 令牌已失效：创建它的成员已不在本单位"));
-            }
+            let creator_role = Role::parse(&row.creator_role);
+            let role = match row.organization_id {
+                // a partner's own token: its partner account must still be active
+                None if row.creator_active && creator_role == Some(Role::Partner) => Role::Partner,
+                None => return Err(invalid_token("API 令牌已失效：合作方账号已停用")),
+                Some(org)
+                    if row.creator_active && row.creator_org == Some(org) && creator_role.is_some_and(Role::is_org) =>
+                {
+                    Role::OrgMember
+                }
+                Some(_) => return Err(invalid_token("API 令牌已失效：创建它的成员已不在本单位")),
+            };
             if row.expires_at.is_some_and(|e| e <= now) {
                 return Err(invalid_token("API 令牌已过期"));
             }
@@ -99,8 +106,8 @@ pub async fn authenticate(req: &HttpRequest) -> ApiResult<Option<Actor>> {
             }
             Ok(Actor {
                 user_id: row.created_by,
-                role: Role::OrgMember,
-                organization_id: Some(row.organization_id),
+                role,
+                organization_id: row.organization_id,
                 jurisdiction: None,
                 api_token_id: Some(row.id),
             })
@@ -193,6 +200,21 @@ role_extractor!(
     } else {
         Err(ApiError::forbidden("仅限本单位管理员"))
     }
+);
+role_extractor!(
+    /// Whoever manages API tokens, signed in as a person: an organization's administrator (the
+    /// organization's tokens) or a partner (its own).
+    TokenManager,
+    |a| if matches!(a.role, Role::OrgAdmin | Role::Partner) && a.api_token_id.is_none() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("仅限本单位管理员或合作方账号（须以账号登录，不能用 API 令牌）"))
+    }
+);
+role_extractor!(
+    /// A partner (a marketplace or another machine client), by its API token or signed in.
+    Partner,
+    |a| if a.role == Role::Partner { Ok(()) } else { Err(ApiError::forbidden("仅限合作方账号")) }
 );
 role_extractor!(
     /// Market regulation staff.

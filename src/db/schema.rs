@@ -3,7 +3,7 @@
 diesel::table! {
     api_tokens (id) {
         id -> Uuid,
-        organization_id -> Uuid,
+        organization_id -> Nullable<Uuid>,
         created_by -> Uuid,
         name -> Text,
         token_hash -> Text,

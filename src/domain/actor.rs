@@ -14,10 +14,13 @@ pub enum Role {
     OrgMember,
     Regulator,
     Sysadmin,
+    /// A marketplace or another machine client: created by a sysadmin, belongs to no organization,
+    /// acts through API tokens of its own (subscriptions, webhooks, verification).
+    Partner,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::OrgAdmin, Role::OrgMember, Role::Regulator, Role::Sysadmin];
+    pub const ALL: [Role; 5] = [Role::OrgAdmin, Role::OrgMember, Role::Regulator, Role::Sysadmin, Role::Partner];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +28,7 @@ impl Role {
             Role::OrgMember => "org_member",
             Role::Regulator => "regulator",
             Role::Sysadmin => "sysadmin",
+            Role::Partner => "partner",
         }
     }
 

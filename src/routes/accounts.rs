@@ -7,13 +7,14 @@ use uuid::Uuid;
 
 use crate::audit::AuditActor;
 use crate::auth::login as sign_in;
-use crate::auth::{AnyUser, OrgAdmin, Sysadmin, client_ip};
+use crate::auth::{AnyUser, OrgAdmin, Sysadmin, TokenManager, client_ip};
 use crate::db;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::Json;
 use crate::services::accounts::{
     self, OrganizationView, PublicOrganization, RegistrationRaw, Rotation, TokenView, UserView,
 };
+use crate::services::partners;
 use crate::state::AppState;
 
 async fn hash_password(pw: String) -> ApiResult<String> {
@@ -302,12 +303,13 @@ pub struct CreatedToken {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Creates an API token for the caller's organization (org_admin). The secret is shown once.
+/// Creates an API token for the caller's organization (org_admin) or, for a partner, its own. The
+/// secret is shown once.
 #[utoipa::path(tag = "accounts", request_body = NewToken, responses((status = 201, body = CreatedToken), (status = 403), (status = 422)))]
 #[post("/tokens")]
 pub async fn create_token(
     state: web::Data<AppState>,
-    actor: OrgAdmin,
+    actor: TokenManager,
     body: Json<NewToken>,
 ) -> ApiResult<HttpResponse> {
     let now = state.clock.now();
@@ -323,21 +325,21 @@ pub struct TokenList {
     pub items: Vec<TokenView>,
 }
 
-/// The organization's API tokens (never their secrets).
+/// The API tokens of the caller's organization, or a partner's own (never their secrets).
 #[utoipa::path(tag = "accounts", responses((status = 200, body = TokenList), (status = 403)))]
 #[get("/tokens")]
-pub async fn list_tokens(state: web::Data<AppState>, actor: OrgAdmin) -> ApiResult<web::Json<TokenList>> {
-    let org = actor.org_id()?;
-    let items = db::run(&state.pool, move |conn| Ok(accounts::list_tokens(conn, org)?)).await?;
+pub async fn list_tokens(state: web::Data<AppState>, actor: TokenManager) -> ApiResult<web::Json<TokenList>> {
+    let a = actor.0;
+    let items = db::run(&state.pool, move |conn| accounts::list_tokens(conn, &a)).await?;
     Ok(web::Json(TokenList { items }))
 }
 
-/// Revokes an API token of the caller's organization.
+/// Revokes an API token of the caller's organization (or a partner's own).
 #[utoipa::path(tag = "accounts", params(("id" = Uuid, Path)), responses((status = 204), (status = 404)))]
 #[delete("/tokens/{id}")]
 pub async fn revoke_token(
     state: web::Data<AppState>,
-    actor: OrgAdmin,
+    actor: TokenManager,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
@@ -353,13 +355,14 @@ pub struct NewStaff {
     pub email: String,
     pub password: String,
     pub name: String,
-    /// `regulator` or `sysadmin`.
+    /// `regulator`, `sysadmin` or `partner` (a marketplace or another machine client: no
+    /// organization, no jurisdiction; it signs in and creates its own API tokens).
     pub role: String,
     /// Regulators: their division code (500000 = all of Chongqing).
     pub jurisdiction: Option<String>,
 }
 
-/// Creates a regulator or sysadmin account (sysadmin).
+/// Creates a regulator, sysadmin or partner account (sysadmin).
 #[utoipa::path(tag = "accounts", request_body = NewStaff, responses((status = 201, body = UserResponse), (status = 403), (status = 409), (status = 422)))]
 #[post("/admin/users")]
 pub async fn create_staff(
@@ -374,6 +377,34 @@ pub async fn create_staff(
     let by = AuditActor::of(&actor);
     let user = db::transaction(&state.pool, move |conn| accounts::create_staff(conn, now, &by, &input, &hash)).await?;
     Ok(HttpResponse::Created().json(UserResponse { user }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartnerList {
+    pub items: Vec<PartnerView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartnerView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// API tokens it holds that are neither revoked nor expired.
+    pub live_tokens: i64,
+}
+
+/// The partner accounts (sysadmin): marketplaces and other machine clients.
+#[utoipa::path(tag = "accounts", responses((status = 200, body = PartnerList), (status = 403)))]
+#[get("/admin/partners")]
+pub async fn list_partners(state: web::Data<AppState>, _actor: Sysadmin) -> ApiResult<web::Json<PartnerList>> {
+    let now = state.clock.now();
+    let (partners, counts) =
+        db::run(&state.pool, move |conn| Ok((partners::list(conn)?, partners::live_token_counts(conn, now)?))).await?;
+    let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+    let items = partners
+        .into_iter()
+        .map(|user| PartnerView { live_tokens: counts.get(&user.id).copied().unwrap_or(0), user })
+        .collect();
+    Ok(web::Json(PartnerList { items }))
 }
 
 /// An organization's public profile and declaration counts (never contacts or users).

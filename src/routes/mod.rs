@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::list_tokens)
         .service(accounts::revoke_token)
         .service(accounts::create_staff)
+        .service(accounts::list_partners)
         .service(accounts::get_organization)
         .service(declarations::bulk_declarations)
         .service(declarations::create_declaration)

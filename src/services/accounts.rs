@@ -344,7 +344,7 @@ fn insert_user(
 
 // ---------------------------------------------------------------- staff accounts
 
-/// A new regulator or sysadmin (by a sysadmin, or by the CLI for the first one).
+/// A new regulator, sysadmin or partner (by a sysadmin, or by the CLI for the first one).
 #[derive(Clone, Debug)]
 pub struct StaffInput {
     pub email: String,
@@ -364,8 +364,9 @@ pub fn check_staff(email: &str, pw: &str, name: &str, role: &str, jurisdiction: 
     let role = match role {
         "regulator" => Role::Regulator,
         "sysadmin" => Role::Sysadmin,
+        "partner" => Role::Partner,
         _ => {
-            c.err("role", "应为 regulator 或 sysadmin");
+            c.err("role", "应为 regulator、sysadmin 或 partner");
             Role::Regulator
         }
     };
@@ -376,6 +377,7 @@ pub fn check_staff(email: &str, pw: &str, name: &str, role: &str, jurisdiction: 
             c.err("jurisdiction", "辖区应为 6 位行政区划代码")
         }
         (Role::Sysadmin, Some(_)) => c.err("jurisdiction", "系统管理员没有辖区"),
+        (Role::Partner, Some(_)) => c.err("jurisdiction", "合作方账号没有辖区"),
         _ => {}
     }
     c.finish()?;
@@ -768,7 +770,7 @@ pub fn create_token(
     name: &str,
     expires_in_days: Option<i64>,
 ) -> ApiResult<(TokenView, String)> {
-    let org = actor.org_id()?;
+    let org = token_owner(actor)?;
     let mut c = Check::new();
     let name = c.text("name", name, 1, 100);
     if let Some(d) = expires_in_days
@@ -791,7 +793,7 @@ pub fn create_token(
         ))
         .returning(TokenView::as_returning())
         .get_result(conn)?;
-    let division = org_division(conn, org)?;
+    let division = org.map(|o| org_division(conn, o)).transpose()?;
     audit::append(
         conn,
         now,
@@ -800,38 +802,55 @@ pub fn create_token(
             action: "api_token.created",
             entity_type: "api_token",
             entity_id: view.id.to_string(),
-            division_code: Some(division),
+            division_code: division,
             summary: serde_json::json!({"organization_id": org, "name": view.name, "expires_at": view.expires_at}),
         },
     )?;
     Ok((view, secret))
 }
 
-pub fn list_tokens(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<TokenView>> {
-    api_tokens::table
-        .filter(api_tokens::organization_id.eq(org))
-        .order(api_tokens::created_at.desc())
-        .select(TokenView::as_select())
-        .load(conn)
+/// Whose tokens the caller manages: its organization's (org admins), or, for a partner, its own
+/// (tokens without an organization, created by the partner).
+fn token_owner(actor: &Actor) -> ApiResult<Option<Uuid>> {
+    match actor.role {
+        Role::Partner => Ok(None),
+        _ => Ok(Some(actor.org_id()?)),
+    }
+}
+
+fn owned(actor: &Actor) -> ApiResult<api_tokens::BoxedQuery<'static, diesel::pg::Pg>> {
+    Ok(match token_owner(actor)? {
+        Some(org) => api_tokens::table.filter(api_tokens::organization_id.eq(org)).into_boxed(),
+        None => api_tokens::table
+            .filter(api_tokens::organization_id.is_null())
+            .filter(api_tokens::created_by.eq(actor.user_id))
+            .into_boxed(),
+    })
+}
+
+/// The API tokens the caller manages (see [`token_owner`]), newest first.
+pub fn list_tokens(conn: &mut PgConnection, actor: &Actor) -> ApiResult<Vec<TokenView>> {
+    Ok(owned(actor)?.order(api_tokens::created_at.desc()).select(TokenView::as_select()).load(conn)?)
 }
 
 pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, id: Uuid) -> ApiResult<()> {
-    let org = actor.org_id()?;
-    let token: TokenView = api_tokens::table
+    let org = token_owner(actor)?;
+    let (token, token_org): (TokenView, Option<Uuid>) = api_tokens::table
         .find(id)
-        .filter(api_tokens::organization_id.eq(org))
-        .select(TokenView::as_select())
+        .select((TokenView::as_select(), api_tokens::organization_id))
         .for_update()
         .first(conn)
         .optional()?
+        .filter(|(t, o)| *o == org && (org.is_some() || t.created_by == actor.user_id))
         .ok_or_else(|| ApiError::not_found("API 令牌"))?;
+    debug_assert_eq!(token_org, org);
     if token.revoked_at.is_some() {
         return Ok(());
     }
     diesel::update(api_tokens::table.find(id))
         .set((api_tokens::revoked_at.eq(now), api_tokens::revoked_reason.eq(revocation::REVOKED)))
         .execute(conn)?;
-    let division = org_division(conn, org)?;
+    let division = org.map(|o| org_division(conn, o)).transpose()?;
     audit::append(
         conn,
         now,
@@ -840,7 +859,7 @@ pub fn revoke_token(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, 
             action: "api_token.revoked",
             entity_type: "api_token",
             entity_id: id.to_string(),
-            division_code: Some(division),
+            division_code: division,
             summary: serde_json::json!({"organization_id": org, "name": token.name}),
         },
     )?;

@@ -10,6 +10,7 @@ pub mod declarations;
 pub mod export;
 pub mod flags;
 pub mod notices;
+pub mod partners;
 pub mod revocation;
 pub mod sessions;
 pub mod stats;

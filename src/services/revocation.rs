@@ -36,7 +36,7 @@ pub fn revoke_tokens_created_by(
     user_id: Uuid,
     division_code: Option<String>,
 ) -> QueryResult<usize> {
-    let ended: Vec<(Uuid, Uuid, String)> = diesel::update(
+    let ended: Vec<(Uuid, Option<Uuid>, String)> = diesel::update(
         api_tokens::table.filter(api_tokens::created_by.eq(user_id)).filter(api_tokens::revoked_at.is_null()),
     )
     .set((api_tokens::revoked_at.eq(now), api_tokens::revoked_reason.eq(CREATOR_REMOVED)))

@@ -17,6 +17,7 @@ mod foundation;
 mod hardening;
 mod helpers;
 mod operations;
+mod partners;
 mod public_pages;
 mod search;
 mod seed;

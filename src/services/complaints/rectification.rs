@@ -131,7 +131,7 @@ fn visible(actor: &Actor, row: &RectificationRow) -> bool {
     match actor.role {
         Role::OrgAdmin | Role::OrgMember => actor.organization_id == Some(row.organization_id),
         Role::Regulator => actor.covers(&row.division_code),
-        Role::Sysadmin => false,
+        Role::Sysadmin | Role::Partner => false,
     }
 }
 
@@ -182,7 +182,7 @@ pub fn list(
         Role::Regulator => q.filter(
             complaint_rectifications::division_code.like(format!("{}%", actor.jurisdiction_prefix().unwrap_or("-"))),
         ),
-        Role::Sysadmin => return Err(ApiError::forbidden("仅限声明单位或监管人员")),
+        Role::Sysadmin | Role::Partner => return Err(ApiError::forbidden("仅限声明单位或监管人员")),
     };
     if let Some(s) = &f.status {
         q = q.filter(complaint_rectifications::status.eq(s.clone()));

@@ -176,6 +176,7 @@ pub fn list(
         }
         Role::Sysadmin => q,
         Role::OrgAdmin | Role::OrgMember => q.filter(inspections::organization_id.eq(actor.org_id()?)),
+        Role::Partner => return Err(ApiError::forbidden("合作方账号不能查看检查")),
     };
     if let Some(s) = &f.status {
         q = q.filter(inspections::status.eq(s.clone()));

@@ -15,6 +15,7 @@ use crate::db;
 use crate::error::{ApiError, Code};
 use crate::search::reindex;
 use crate::services::accounts::{self, UserView};
+use crate::services::partners;
 use crate::web::format;
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
@@ -35,6 +36,11 @@ pub async fn home(ctx: AdminUser) -> HttpResponse {
         }
         Err(e) => ctx.error(e),
     }
+}
+
+/// A partner's start page: its API tokens for now.
+pub async fn partner_home(_ctx: super::PartnerUser) -> HttpResponse {
+    see_other("/partner/tokens")
 }
 
 #[derive(Template)]
@@ -58,11 +64,16 @@ impl UsersPage {
 async fn users_page(ctx: &Ctx, form: &Form, errors: &Errors) -> Result<UsersPage, ApiError> {
     let t = ctx.t;
     let c = &t.console;
-    let staff = db::run(&ctx.state.pool, |conn| Ok(accounts::regulators_near(conn, "")?)).await?;
-    let roles = vec![
-        ("regulator".to_string(), t.label(c.roles, "regulator").to_string()),
-        ("sysadmin".to_string(), t.label(c.roles, "sysadmin").to_string()),
-    ];
+    let staff = db::run(&ctx.state.pool, |conn| {
+        let mut staff = accounts::regulators_near(conn, "")?;
+        staff.extend(partners::list(conn)?);
+        Ok(staff)
+    })
+    .await?;
+    let roles = ["regulator", "sysadmin", "partner"]
+        .into_iter()
+        .map(|r| (r.to_string(), t.label(c.roles, r).to_string()))
+        .collect();
     Ok(UsersPage {
         t,
         chrome: ctx.chrome(c.users_title, "users"),

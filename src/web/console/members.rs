@@ -8,7 +8,7 @@ use askama::Template;
 use uuid::Uuid;
 
 use super::declarations::notice;
-use super::{Ctx, Errors, Form, Input, OrgAdminUser, see_other};
+use super::{Area, Ctx, Errors, Form, Input, OrgAdminUser, TokenManagerUser, see_other};
 use crate::auth::login;
 use crate::db;
 use crate::error::{ApiError, Code};
@@ -129,6 +129,8 @@ pub struct TokensPage {
     /// The secret of the token just created (shown this once).
     pub created: Option<String>,
     pub notice: Option<String>,
+    /// `/console/tokens` (organizations) or `/partner/tokens`.
+    pub base: String,
 }
 
 impl TokensPage {
@@ -141,7 +143,7 @@ async fn tokens_page(ctx: &Ctx, form: &Form, errors: &Errors, created: Option<St
     let t = ctx.t;
     let c = &t.console;
     let actor = ctx.actor();
-    let tokens = db::run(&ctx.state.pool, move |conn| Ok(accounts::list_tokens(conn, actor.org_id()?)?)).await?;
+    let tokens = db::run(&ctx.state.pool, move |conn| accounts::list_tokens(conn, &actor)).await?;
     Ok(TokensPage {
         t,
         chrome: ctx.chrome(c.tokens_title, "tokens"),
@@ -154,17 +156,18 @@ async fn tokens_page(ctx: &Ctx, form: &Form, errors: &Errors, created: Option<St
         ],
         created,
         notice: notice(t, ctx),
+        base: format!("{}/tokens", Area::of(ctx.user.actor.role).home()),
     })
 }
 
-pub async fn tokens(ctx: OrgAdminUser) -> HttpResponse {
+pub async fn tokens(ctx: TokenManagerUser) -> HttpResponse {
     match tokens_page(&ctx, &Form::default(), &Errors::default(), None).await {
         Ok(p) => ctx.page(StatusCode::OK, &p),
         Err(e) => ctx.error(e),
     }
 }
 
-pub async fn create_token(ctx: OrgAdminUser, payload: web::Payload) -> HttpResponse {
+pub async fn create_token(ctx: TokenManagerUser, payload: web::Payload) -> HttpResponse {
     let form = match ctx.form(payload).await {
         Ok(f) => f,
         Err(res) => return res,
@@ -204,7 +207,7 @@ async fn render_tokens(
     }
 }
 
-pub async fn revoke_token(ctx: OrgAdminUser, path: web::Path<Uuid>, payload: web::Payload) -> HttpResponse {
+pub async fn revoke_token(ctx: TokenManagerUser, path: web::Path<Uuid>, payload: web::Payload) -> HttpResponse {
     if let Err(res) = ctx.form(payload).await {
         return res;
     }
@@ -212,7 +215,7 @@ pub async fn revoke_token(ctx: OrgAdminUser, path: web::Path<Uuid>, payload: web
     let now = ctx.state.clock.now();
     let actor = ctx.actor();
     match db::transaction(&ctx.state.pool, move |conn| accounts::revoke_token(conn, now, &actor, id)).await {
-        Ok(()) => see_other("/console/tokens?done=token_revoked"),
+        Ok(()) => see_other(&format!("{}/tokens?done=token_revoked", Area::of(ctx.user.actor.role).home())),
         Err(e) => ctx.error(e),
     }
 }

@@ -51,6 +51,7 @@ pub enum Area {
     Org,
     Regulator,
     Admin,
+    Partner,
 }
 
 impl Area {
@@ -59,6 +60,7 @@ impl Area {
             Role::OrgAdmin | Role::OrgMember => Area::Org,
             Role::Regulator => Area::Regulator,
             Role::Sysadmin => Area::Admin,
+            Role::Partner => Area::Partner,
         }
     }
 
@@ -68,6 +70,7 @@ impl Area {
             Area::Org => "/console",
             Area::Regulator => "/regulator",
             Area::Admin => "/admin",
+            Area::Partner => "/partner",
         }
     }
 }
@@ -153,6 +156,7 @@ fn console_chrome(
             ("catalog", "/admin/catalog", c.nav_catalog),
             ("audit", "/admin/audit", c.nav_audit_chain),
         ],
+        Area::Partner => vec![("tokens", "/partner/tokens", c.nav_tokens)],
     };
     let mut chrome = Chrome::new(t, title, "");
     chrome.nav = items.into_iter().map(|(k, href, label)| NavItem { href, label, current: k == active }).collect();
@@ -328,6 +332,16 @@ console_user!(
     |u| u.actor.role == Role::OrgAdmin
 );
 console_user!(
+    /// Whoever manages API tokens: an organization's administrator or a partner.
+    TokenManagerUser,
+    |u| matches!(u.actor.role, Role::OrgAdmin | Role::Partner)
+);
+console_user!(
+    /// A partner (a marketplace or another machine client).
+    PartnerUser,
+    |u| u.actor.role == Role::Partner
+);
+console_user!(
     /// Market regulation staff.
     RegulatorUser,
     |u| u.actor.role == Role::Regulator
@@ -393,6 +407,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/flags/{id}/resolve", post().to(regulator_more::resolve_flag))
         .route("/regulator/audit", get().to(regulator_more::audit))
         .route("/regulator/eligible-count", get().to(regulator::eligible_count))
+        .route("/partner", get().to(admin::partner_home))
+        .route("/partner/tokens", get().to(members::tokens))
+        .route("/partner/tokens", post().to(members::create_token))
+        .route("/partner/tokens/{id}/revoke", post().to(members::revoke_token))
         .route("/admin", get().to(admin::home))
         .route("/admin/users", get().to(admin::users))
         .route("/admin/users", post().to(admin::create_user))
