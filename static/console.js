@@ -52,7 +52,12 @@
   // Indicator names: suggest canonical indicators as one types; a choice fills the row's code
   // (and its unit when empty), so the indicator is compared with the national standards.
   function indicatorRow(input) { return input.closest("tr"); }
-  var suggest = debounce(function (input) {
+  var suggestTimer;
+  function suggest(input) {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(function () { suggestNow(input); }, 250);
+  }
+  function suggestNow(input) {
     var box = input.nextElementSibling;
     if (!box || !box.classList.contains("lookup")) { return; }
     var q = input.value.trim();
@@ -77,7 +82,7 @@
         box.appendChild(b);
       });
     }).catch(function () { box.textContent = ""; });
-  }, 250);
+  }
   document.addEventListener("input", function (e) {
     if (e.target.matches && e.target.matches("input[data-indicator-lookup]")) { suggest(e.target); }
   });

@@ -187,7 +187,10 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         .products
         .iter()
         .map(|p| ProductRow {
-            name: p.name.clone(),
+            name: match &p.product_class {
+                Some(c) => format!("{}（{c}）", p.name),
+                None => p.name.clone(),
+            },
             model: text(&p.model),
             spec: text(&p.spec),
             brand: text(&p.brand),
