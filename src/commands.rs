@@ -33,7 +33,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         println!("applied migrations: {}", applied.join(", "));
     }
     println!(
-        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows, {} holiday-table days",
+        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows, {} holiday-table days, {} canonical indicators, {} requirement rows",
         report.divisions,
         report.industries,
         report.ics_codes,
@@ -41,7 +41,9 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         report.sac_industry_codes,
         report.catalog_standards,
         report.plan_targets,
-        report.calendar_days
+        report.calendar_days,
+        report.comparison_tables.canonical_indicators,
+        report.comparison_tables.requirements
     );
     let search = SearchIndex::new(settings)?;
     let uid = search.declarations_uid();
