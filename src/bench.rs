@@ -14,6 +14,7 @@
 //! The server runs as a child process (this same binary) so its memory is its own.
 
 pub mod catalog;
+pub mod comparisons;
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};

@@ -33,7 +33,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         println!("applied migrations: {}", applied.join(", "));
     }
     println!(
-        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows, {} holiday-table days",
+        "reference data: {} divisions, {} industries, {} ICS, {} CCS, {} sector codes, {} catalogue standards, {} plan rows, {} holiday-table days, {} canonical indicators, {} requirement rows",
         report.divisions,
         report.industries,
         report.ics_codes,
@@ -41,7 +41,9 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         report.sac_industry_codes,
         report.catalog_standards,
         report.plan_targets,
-        report.calendar_days
+        report.calendar_days,
+        report.comparison_tables.canonical_indicators,
+        report.comparison_tables.requirements
     );
     let search = SearchIndex::new(settings)?;
     let uid = search.declarations_uid();
@@ -284,8 +286,73 @@ pub async fn standards_load(
     } else {
         print!("{}", crate::services::catalog::report_text(&report));
     }
+    if !report.table.refused.is_empty() {
+        anyhow::bail!("{} row(s) refused: nothing was applied", report.table.refused.len());
+    }
+    Ok(())
+}
+
+/// Loads canonical indicator files (`what` = `indicators`) or requirement tables (`requirements`):
+/// prints the report (added, changed with fields, removed, unchanged, refused with line and reason);
+/// refused rows mean nothing was applied and the command fails.
+pub async fn comparison_table_load(
+    settings: &Settings,
+    what: &'static str,
+    files: &[std::path::PathBuf],
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut inputs = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        inputs.push(crate::services::catalog::LoadFile { name: f.display().to_string(), bytes });
+    }
+    let s = settings.clone();
+    let report = blocking(move || {
+        let mut conn = connect(&s)?;
+        let now = chrono::Utc::now();
+        let actor = crate::audit::AuditActor::system();
+        let r = if what == "indicators" {
+            crate::services::comparisons::load_indicators(&mut conn, now, &actor, &inputs, dry_run)
+        } else {
+            crate::services::comparisons::load_requirements(&mut conn, now, &actor, &inputs, dry_run)
+        };
+        r.map_err(describe)
+    })
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::services::comparisons::report_text(&report));
+        if report.applied && (!report.added.is_empty() || !report.changed.is_empty() || !report.removed.is_empty()) {
+            println!(
+                "comparisons of the public declarations concerned are recomputed in the background by the workers"
+            );
+        }
+    }
     if !report.refused.is_empty() {
         anyhow::bail!("{} row(s) refused: nothing was applied", report.refused.len());
     }
+    Ok(())
+}
+
+/// Runs the queued recomputations of comparisons to the end, printing progress per run.
+pub async fn comparisons_recompute(settings: &Settings) -> anyhow::Result<()> {
+    let s = settings.clone();
+    let total = blocking(move || {
+        let mut conn = connect(&s)?;
+        let mut total = 0usize;
+        while let Some(b) =
+            crate::services::comparisons::recompute::run_batch(&mut conn, chrono::Utc::now(), 1000).map_err(describe)?
+        {
+            total += b.processed;
+            if b.finished {
+                println!("run {} finished", b.run);
+            }
+        }
+        Ok(total)
+    })
+    .await?;
+    println!("declarations recomputed: {total}");
     Ok(())
 }

@@ -28,6 +28,7 @@ pub enum Code {
     PayloadTooLarge,
     UnsupportedMediaType,
     Validation,
+    BelowMandatory,
     RateLimited,
     DatabaseUnavailable,
     SearchUnavailable,
@@ -57,6 +58,9 @@ impl Code {
                 "不支持的内容类型，请使用 application/json",
             ),
             Validation => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "提交的数据未通过校验"),
+            BelowMandatory => {
+                ("below_mandatory", StatusCode::UNPROCESSABLE_ENTITY, "有指标低于强制性标准的要求，不能发布")
+            }
             RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "请求过于频繁，请稍后再试"),
             DatabaseUnavailable => {
                 ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE, "数据库暂时不可用，请稍后重试")
@@ -96,16 +100,26 @@ impl Code {
     }
 }
 
-/// One field-level problem: the JSON path of the field and what is wrong with it.
+/// One field-level problem: the JSON path of the field and what is wrong with it, and for some
+/// codes more about it (`below_mandatory`: the standard, clause, class, limit and declared value).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), context: None }
+    }
+
+    /// With more about the problem, as sibling keys of `field` and `message`.
+    pub fn with_context(mut self, context: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.context = Some(context);
+        self
     }
 }
 
@@ -331,6 +345,7 @@ mod tests {
             PayloadTooLarge,
             UnsupportedMediaType,
             Validation,
+            BelowMandatory,
             RateLimited,
             DatabaseUnavailable,
             SearchUnavailable,

@@ -65,6 +65,15 @@ enum Command {
         #[arg(long, default_value_t = 20261201)]
         seed: u64,
     },
+    /// Measure indicator comparisons: the check a publish adds (500 products x 50 indicators) and the
+    /// background recomputation of `declarations` public declarations after a requirements load,
+    /// with a writer publishing meanwhile (use a scratch database).
+    BenchComparisons {
+        #[arg(long, default_value_t = 100000)]
+        declarations: usize,
+        #[arg(long, default_value_t = 20261223)]
+        seed: u64,
+    },
     /// Generate realistic demo organizations and declarations (reproducible from --seed).
     Seed {
         /// How many declarations.
@@ -147,6 +156,32 @@ enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Load canonical indicators (`code,name_zh,synonyms,quantity,unit,direction,note`) in one
+    /// transaction: all rows or none; a row replaces the indicator of its code.
+    Indicators {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report what would change without applying anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load requirement tables (the layout of `mandatory_requirements_starter.csv`) in one
+    /// transaction: all rows or none; a standard in the files gets exactly the files' rows.
+    Requirements {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report what would change without applying anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recompute the comparisons queued by loads now, instead of waiting for the workers.
+    Recompute,
 }
 
 fn load_settings(cli: &Cli) -> Result<Settings, String> {
@@ -191,6 +226,11 @@ fn main() -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&report)?);
                 Ok(())
             }
+            Command::BenchComparisons { declarations, seed } => {
+                let report = stdreg::bench::comparisons::run(&settings, declarations, seed).await?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                Ok(())
+            }
             Command::Seed { demo, seed, no_index } => stdreg::commands::seed(&settings, demo, seed, !no_index).await,
             Command::Backup { to } => stdreg::commands::backup(&settings, &to).await,
             Command::Restore { from, force } => stdreg::commands::restore(&settings, &from, force).await,
@@ -200,6 +240,15 @@ fn main() -> ExitCode {
             }
             Command::Catalog { command: CatalogCommand::Standards { files, dry_run, json } } => {
                 stdreg::commands::standards_load(&settings, &files, dry_run, json).await
+            }
+            Command::Catalog { command: CatalogCommand::Indicators { files, dry_run, json } } => {
+                stdreg::commands::comparison_table_load(&settings, "indicators", &files, dry_run, json).await
+            }
+            Command::Catalog { command: CatalogCommand::Requirements { files, dry_run, json } } => {
+                stdreg::commands::comparison_table_load(&settings, "requirements", &files, dry_run, json).await
+            }
+            Command::Catalog { command: CatalogCommand::Recompute } => {
+                stdreg::commands::comparisons_recompute(&settings).await
             }
             Command::Audit { command: AuditCommand::Verify } => stdreg::commands::audit_verify(&settings).await,
             Command::Admin {

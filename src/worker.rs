@@ -30,6 +30,24 @@ pub async fn run_catalog_job(state: &AppState) -> anyhow::Result<usize> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// How often an idle worker looks for a queued recomputation of comparisons.
+const RECOMPUTE_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// How long a worker recomputes comparisons before giving the outbox its turn.
+const RECOMPUTE_BUDGET: Duration = Duration::from_secs(2);
+
+/// Declarations per recomputation batch (one short transaction each).
+pub const RECOMPUTE_BATCH: i64 = 1000;
+
+/// Recomputes queued comparisons for up to [`RECOMPUTE_BUDGET`]; returns the declarations processed.
+pub async fn run_recompute(state: &AppState) -> anyhow::Result<usize> {
+    crate::db::run(&state.pool, |conn| {
+        crate::services::comparisons::recompute::run_for(conn, RECOMPUTE_BUDGET, RECOMPUTE_BATCH)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Rows sent to Meilisearch per batch.
 const BATCH: usize = 2000;
 
@@ -55,7 +73,19 @@ pub async fn run_forever(state: AppState) -> anyhow::Result<()> {
     let mut backoff = Duration::ZERO;
     let mut last_jobs: Option<Instant> = None;
     let mut last_fold: Option<Instant> = None;
+    let mut last_recompute: Option<Instant> = None;
     loop {
+        if last_recompute.is_none_or(|t| t.elapsed() >= RECOMPUTE_CHECK_EVERY) {
+            match run_recompute(&state).await {
+                // more may be queued: look again on the next turn
+                Ok(n) if n > 0 => tracing::debug!(declarations = n, "comparisons recomputed"),
+                Ok(_) => last_recompute = Some(Instant::now()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "recomputing comparisons failed");
+                    last_recompute = Some(Instant::now());
+                }
+            }
+        }
         if last_fold.is_none_or(|t| t.elapsed() >= FOLD_STATS_EVERY) {
             fold_stats(&state).await;
             last_fold = Some(Instant::now());

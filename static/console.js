@@ -49,6 +49,75 @@
     input.addEventListener("input", run);
   });
 
+  // Indicator names: suggest canonical indicators as one types; a choice fills the row's code
+  // (and its unit when empty), so the indicator is compared with the national standards.
+  function indicatorRow(input) { return input.closest("tr"); }
+  var suggestTimer;
+  function suggest(input) {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(function () { suggestNow(input); }, 250);
+  }
+  function suggestNow(input) {
+    var box = input.nextElementSibling;
+    if (!box || !box.classList.contains("lookup")) { return; }
+    var q = input.value.trim();
+    box.textContent = "";
+    if (q.length < 1) { return; }
+    getJSON("/api/v1/reference/indicators?limit=6&q=" + encodeURIComponent(q)).then(function (data) {
+      box.textContent = "";
+      (data.items || []).forEach(function (s) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "lookup-item";
+        b.textContent = s.name + "（" + s.code + (s.unit ? "，" + s.unit : "") + "）";
+        b.addEventListener("click", function () {
+          var row = indicatorRow(input);
+          var code = row && row.querySelector("input[name$='.code']");
+          var unit = row && row.querySelector("input[name$='.unit']");
+          if (code) { code.value = s.code; }
+          if (unit && !unit.value && s.unit) { unit.value = s.unit; }
+          box.textContent = "";
+          input.focus();
+        });
+        box.appendChild(b);
+      });
+    }).catch(function () { box.textContent = ""; });
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("input[data-indicator-lookup]")) { suggest(e.target); }
+  });
+
+  // Product classes: offer the classes the declared, applicable and cited standards' requirements
+  // distinguish (GB 18401: A类, B类, C类).
+  var classes = document.getElementById("product-classes");
+  if (classes) {
+    var refreshClasses = debounce(function () {
+      var text = ["f-standard-number", "f-applicable_mandatory", "f-cited_standards"].map(function (id) {
+        var el = document.getElementById(id);
+        return el ? el.value : "";
+      }).join("\n");
+      var numbers = text.split(/[\n\r,，;；、]+/).map(function (s) { return s.trim(); }).filter(function (s) { return s.length > 3; });
+      Promise.all(numbers.map(function (n) {
+        return getJSON("/api/v1/reference/requirements/" + encodeURIComponent(n)).catch(function () { return { classes: [] }; });
+      })).then(function (all) {
+        classes.textContent = "";
+        all.forEach(function (r) {
+          (r.classes || []).forEach(function (c) {
+            var o = document.createElement("option");
+            o.value = c;
+            o.label = r.standard;
+            classes.appendChild(o);
+          });
+        });
+      });
+    }, 400);
+    ["f-standard-number", "f-applicable_mandatory", "f-cited_standards"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) { el.addEventListener("change", refreshClasses); }
+    });
+    refreshClasses();
+  }
+
   // Cascading pickers (division, industry): fill the next level from the reference API.
   document.querySelectorAll("[data-cascade]").forEach(function (set) {
     var source = set.getAttribute("data-cascade");

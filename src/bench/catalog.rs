@@ -60,7 +60,7 @@ async fn load(state: &AppState, name: &str, bytes: Vec<u8>) -> anyhow::Result<(L
     Ok((report, started.elapsed().as_secs_f64()))
 }
 
-fn uscc(n: u64) -> String {
+pub(crate) fn uscc(n: u64) -> String {
     let alphabet = crate::domain::uscc::ALPHABET;
     let mut body: Vec<u8> = b"91500103".to_vec();
     let mut x = n;
@@ -128,6 +128,7 @@ async fn write_declarations(state: &AppState, n: usize, seed: u64) -> anyhow::Re
                             brand: None,
                             barcode: None,
                             generic_name: None,
+                            product_class: None,
                         }],
                         industry_code: None,
                         ics_code: None,
@@ -139,6 +140,7 @@ async fn write_declarations(state: &AppState, n: usize, seed: u64) -> anyhow::Re
                             comparator: Some("=".into()),
                             test_method: None,
                             safety_health_env: true,
+                            code: None,
                         }],
                         below_recommended: None,
                         below_recommended_answer: None,

@@ -85,6 +85,22 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
         scope_outdated -> Bool,
+        scope_indicator_review -> Bool,
+    }
+}
+
+diesel::table! {
+    canonical_indicators (code) {
+        code -> Text,
+        name -> Text,
+        synonyms -> Array<Nullable<Text>>,
+        name_keys -> Array<Nullable<Text>>,
+        quantity -> Text,
+        unit -> Nullable<Text>,
+        direction -> Text,
+        note -> Nullable<Text>,
+        source -> Text,
+        loaded_at -> Timestamptz,
     }
 }
 
@@ -119,6 +135,20 @@ diesel::table! {
         level -> Text,
         parent_code -> Nullable<Text>,
         name_zh -> Text,
+    }
+}
+
+diesel::table! {
+    comparison_runs (id) {
+        id -> Int8,
+        reason -> Text,
+        standards -> Nullable<Array<Nullable<Text>>>,
+        requested_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        cursor -> Nullable<Uuid>,
+        processed -> Int8,
+        changed -> Int8,
     }
 }
 
@@ -225,6 +255,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    declaration_indicators (declaration_id, position) {
+        declaration_id -> Uuid,
+        position -> Int2,
+        version -> Int4,
+        code -> Text,
+        value_min -> Nullable<Float8>,
+        value_max -> Nullable<Float8>,
+        value_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     declaration_notices (id) {
         id -> Int8,
         declaration_id -> Uuid,
@@ -315,6 +357,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         standard_refs -> Array<Nullable<Text>>,
         outdated -> Bool,
+        stricter_than_national -> Bool,
+        at_mandatory_limit -> Bool,
+        comparison_gaps -> Bool,
     }
 }
 
@@ -387,6 +432,26 @@ diesel::table! {
         parent_code -> Nullable<Text>,
         title_en -> Text,
         title_zh -> Text,
+    }
+}
+
+diesel::table! {
+    indicator_requirements (id) {
+        id -> Int8,
+        standard -> Text,
+        nature -> Text,
+        clause -> Nullable<Text>,
+        code -> Text,
+        indicator_name -> Text,
+        product_class -> Text,
+        comparator -> Text,
+        min -> Nullable<Float8>,
+        max -> Nullable<Float8>,
+        unit -> Nullable<Text>,
+        value_text -> Nullable<Text>,
+        note -> Nullable<Text>,
+        source -> Text,
+        loaded_at -> Timestamptz,
     }
 }
 
@@ -552,6 +617,8 @@ diesel::joinable!(complaint_updates -> users (actor_id));
 diesel::joinable!(complaints -> declarations (declaration_id));
 diesel::joinable!(complaints -> organizations (organization_id));
 diesel::joinable!(complaints -> users (assignee_id));
+diesel::joinable!(declaration_indicators -> canonical_indicators (code));
+diesel::joinable!(declaration_indicators -> declarations (declaration_id));
 diesel::joinable!(declaration_notices -> declarations (declaration_id));
 diesel::joinable!(declaration_versions -> declarations (declaration_id));
 diesel::joinable!(declarations -> organizations (organization_id));
@@ -559,6 +626,7 @@ diesel::joinable!(flags -> campaigns (campaign_id));
 diesel::joinable!(flags -> complaints (complaint_id));
 diesel::joinable!(flags -> declarations (declaration_id));
 diesel::joinable!(flags -> inspections (inspection_id));
+diesel::joinable!(indicator_requirements -> canonical_indicators (code));
 diesel::joinable!(inspections -> campaigns (campaign_id));
 diesel::joinable!(inspections -> declaration_versions (response_version_id));
 diesel::joinable!(inspections -> declarations (declaration_id));
@@ -575,14 +643,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     blobs,
     calendar_days,
     campaigns,
+    canonical_indicators,
     catalog_standards,
     ccs_codes,
+    comparison_runs,
     complaint_attachments,
     complaint_complainants,
     complaint_rectifications,
     complaint_throttle,
     complaint_updates,
     complaints,
+    declaration_indicators,
     declaration_notices,
     declaration_stat_deltas,
     declaration_stats,
@@ -594,6 +665,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     flags,
     ics_codes,
+    indicator_requirements,
     industries,
     inspections,
     login_throttle,

@@ -8,6 +8,7 @@ pub mod complaint;
 pub mod declaration;
 pub mod diff;
 pub mod draw;
+pub mod indicators;
 pub mod organization;
 pub mod rectification;
 pub mod standard_number;

@@ -2,8 +2,11 @@
 //! licences), loaded idempotently by `stdreg catalog import`, and the look-ups the services use.
 
 pub mod holidays;
+pub mod indicators;
+pub mod indicators_file;
 pub mod standards;
 pub mod standards_file;
+pub mod table_file;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -208,6 +211,8 @@ pub struct ImportReport {
     pub district_groups: usize,
     /// Rows of the shipped holiday table (official holidays and make-up working days 2004-2026).
     pub calendar_days: usize,
+    /// Canonical indicators and requirement rows of the shipped starter tables newly inserted.
+    pub comparison_tables: indicators::ShippedReport,
 }
 
 /// Loads every embedded table, inserting new rows and updating changed ones (idempotent; rows added
@@ -425,6 +430,7 @@ pub fn import_all(conn: &mut PgConnection) -> anyhow::Result<ImportReport> {
             ))
             .execute(conn)?;
         report.calendar_days = holidays::import(conn, holidays::SHIPPED)?.rows;
+        report.comparison_tables = indicators::import_shipped(conn)?;
         Ok(report)
     })
 }

@@ -1,40 +1,15 @@
 //! Reading catalogue files: the national standards platform's exports (Chinese headers such as
 //! 标准号, 中文标准名称, 标准状态 ...) and the layout of the shared data (`standard_no`, `title_zh`,
-//! `status` ...), recognized by their headers in any order. CSV in UTF-8 (with or without BOM),
-//! UTF-16 with BOM or GB18030 (detected: BOM, else valid UTF-8, else GB18030), comma- or
-//! tab-separated; or a spreadsheet (XLSX, XLS, ODS) read with calamine. Every row is checked; the
-//! caller applies nothing when any row or the file is refused.
+//! `status` ...), recognized by their headers in any order, in any encoding and format
+//! [`table_file`](super::table_file) reads. Every row is checked; the caller applies nothing when
+//! any row or the file is refused.
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-use unicode_normalization::UnicodeNormalization;
-
+use super::table_file::{self, header_key, whole};
+pub use super::table_file::{FileSummary, Refused};
 use crate::domain::catalog::{self, CatalogStatus, Entry};
 use crate::domain::standard_number::StandardNumber;
-
-/// A row that cannot be loaded, with its place and why.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Refused {
-    pub file: String,
-    /// Line of a CSV file or row of a sheet (1 = the first); 0 for the whole file.
-    pub line: usize,
-    pub number: Option<String>,
-    pub reason: String,
-}
-
-/// A file read and checked.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct FileSummary {
-    pub file: String,
-    /// `csv` or `spreadsheet`
-    pub format: String,
-    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE`, `UTF-16BE`, `GB18030`; for spreadsheets the sheet name.
-    pub encoding: String,
-    /// `national_platform` or `shared_data`
-    pub layout: String,
-    pub rows: usize,
-}
 
 /// The rows of one file (line, entry) and the refused ones.
 pub struct ParsedFile {
@@ -81,155 +56,20 @@ const HEADERS: &[(Col, &[&str])] = &[
     (Col::Source, &["source", "来源"]),
 ];
 
-fn header_key(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').nfkc().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()
-}
-
-/// Column positions from a header row; `None` when it lacks the number column.
-fn columns(header: &[String]) -> Option<HashMap<Col, usize>> {
-    let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
-    let mut out = HashMap::new();
-    for (col, names) in HEADERS {
-        if let Some(i) = names.iter().find_map(|n| keys.iter().position(|k| k == n)) {
-            out.insert(*col, i);
-        }
-    }
-    out.contains_key(&Col::Number).then_some(out)
-}
-
-/// Decodes a text file: BOM first, then UTF-8 if valid, else GB18030.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
-    let (text, label) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        (
-            std::str::from_utf8(rest)
-                .map_err(|_| "文件以 UTF-8 BOM 开头，但内容不是有效的 UTF-8".to_string())?
-                .to_string(),
-            "UTF-8 (BOM)",
-        )
-    } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        let enc = if bytes[0] == 0xFF { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
-        let (text, had_errors) = enc.decode_with_bom_removal(&bytes[2..]);
-        if had_errors {
-            return Err("文件以 UTF-16 BOM 开头，但内容不是有效的 UTF-16".into());
-        }
-        (text.into_owned(), if bytes[0] == 0xFF { "UTF-16LE" } else { "UTF-16BE" })
-    } else if let Ok(s) = std::str::from_utf8(bytes) {
-        (s.to_string(), "UTF-8")
-    } else {
-        let text = encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .ok_or_else(|| "无法识别文件编码：既不是 UTF-8，也不是 GB18030（GBK）".to_string())?;
-        (text.into_owned(), "GB18030")
-    };
-    if text.contains('\0') {
-        return Err(format!("文件内容不是文本（按 {label} 读出了空字符），请上传 CSV 或 XLSX 文件"));
-    }
-    Ok((text, label))
-}
-
-/// Rows of cells with their 1-based line (or sheet row) numbers.
-type Cells = Vec<(usize, Vec<String>)>;
-
-/// The cells of a CSV text with 1-based line numbers.
-fn csv_rows(text: &str) -> Result<Cells, String> {
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches('\t').count() > first.matches(',').count() { b'\t' } else { b',' };
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| format!("CSV 格式错误：{e}"))?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(out.len() + 1);
-        out.push((line, rec.iter().map(|s| s.trim().to_string()).collect()));
-    }
-    Ok(out)
-}
-
-fn cell_text(c: &calamine::Data) -> String {
-    use calamine::{Data, DataType};
-    match c {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(_) => c.as_date().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
-/// The cells of the first non-empty sheet, with 1-based row numbers as the spreadsheet shows them.
-fn sheet_rows(bytes: &[u8]) -> Result<(Cells, String), String> {
-    use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|e| format!("无法读取电子表格：{e}"))?;
-    for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).map_err(|e| format!("无法读取工作表“{name}”：{e}"))?;
-        if range.is_empty() {
-            continue;
-        }
-        let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-        let rows =
-            range.rows().enumerate().map(|(i, r)| (first_row + i + 1, r.iter().map(cell_text).collect())).collect();
-        return Ok((rows, name));
-    }
-    Err("电子表格中没有数据".into())
-}
-
-fn is_spreadsheet(name: &str, bytes: &[u8]) -> bool {
-    let lower = name.to_lowercase();
-    bytes.starts_with(b"PK\x03\x04")
-        || bytes.starts_with(b"\xD0\xCF\x11\xE0")
-        || [".xlsx", ".xls", ".xlsm", ".ods"].iter().any(|e| lower.ends_with(e))
-}
-
-fn whole(file: &str, reason: impl Into<String>) -> Refused {
-    Refused { file: file.to_string(), line: 0, number: None, reason: reason.into() }
-}
-
 /// Reads and checks one file. A file that cannot be read at all, or lacks a required column, comes
 /// back with one refusal for the whole file (line 0) and no entries.
 pub fn parse(file: &str, bytes: &[u8]) -> ParsedFile {
-    let mut summary = FileSummary {
-        file: file.to_string(),
-        format: "csv".into(),
-        encoding: String::new(),
-        layout: String::new(),
-        rows: 0,
-    };
     let failed = |summary: FileSummary, reason: String| ParsedFile {
         summary,
         entries: Vec::new(),
         refused: vec![whole(file, reason)],
     };
-    if bytes.is_empty() {
-        return failed(summary, "文件为空".into());
-    }
-    let rows = if is_spreadsheet(file, bytes) {
-        summary.format = "spreadsheet".into();
-        match sheet_rows(bytes) {
-            Ok((rows, sheet)) => {
-                summary.encoding = format!("sheet {sheet}");
-                rows
-            }
-            Err(e) => return failed(summary, e),
-        }
-    } else {
-        match decode(bytes).and_then(|(text, label)| {
-            summary.encoding = label.into();
-            csv_rows(&text)
-        }) {
-            Ok(rows) => rows,
-            Err(e) => return failed(summary, e),
-        }
+    let (mut summary, rows) = table_file::read(file, bytes);
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => return failed(summary, e),
     };
-    // The header is the first of the first ten rows that names the number column (exports may put
-    // a title line above it).
-    let Some((header_at, cols)) = rows.iter().take(10).enumerate().find_map(|(i, (_, r))| columns(r).map(|c| (i, c)))
-    else {
+    let Some((header_at, cols)) = table_file::find_header(&rows, HEADERS, Col::Number) else {
         return failed(summary, "找不到表头：缺少“标准号”列（或 standard_no）".into());
     };
     let shared = rows[header_at].1.iter().any(|h| header_key(h) == "standard_no");
@@ -244,10 +84,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> ParsedFile {
     if !missing.is_empty() {
         return failed(summary, format!("缺少必需的列：{}", missing.join("、")));
     }
-    let default_source = std::path::Path::new(file)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.to_string());
+    let default_source = table_file::base_name(file);
     let mut out = ParsedFile { summary, entries: Vec::new(), refused: Vec::new() };
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (line, cells) in rows.into_iter().skip(header_at + 1) {

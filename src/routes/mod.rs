@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod comparisons;
 pub mod complaints;
 pub mod declarations;
 pub mod export;
@@ -87,5 +88,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reference::list_divisions)
         .service(reference::list_industries)
         .service(reference::search_standards)
-        .service(reference::get_standard);
+        .service(reference::get_standard)
+        .service(reference::search_indicators)
+        .service(reference::get_requirements)
+        .service(comparisons::comparison_review);
 }

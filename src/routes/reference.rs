@@ -126,3 +126,110 @@ pub async fn get_standard(
     let row = db::run(&state.pool, move |conn| crate::services::catalog::find(conn, &normalized)).await?;
     Ok(web::Json(row))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorQuery {
+    /// Words of a name or synonym (`甲醛`), or of a code.
+    pub q: String,
+    /// At most 50; default 10.
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IndicatorList {
+    pub items: Vec<crate::domain::indicators::Canonical>,
+}
+
+/// Canonical indicators whose name or a synonym contains the words, for the declaration form's
+/// suggestions as the declarant types an indicator's name.
+#[utoipa::path(tag = "reference", params(IndicatorQuery), responses((status = 200, body = IndicatorList)))]
+#[get("/reference/indicators")]
+pub async fn search_indicators(
+    state: web::Data<AppState>,
+    q: Query<IndicatorQuery>,
+) -> ApiResult<web::Json<IndicatorList>> {
+    let raw = q.0.q.trim().to_string();
+    if raw.is_empty() || raw.chars().count() > 100 {
+        return Err(ApiError::bad_param("q", "应为 1-100 个字符"));
+    }
+    let limit = q.0.limit.unwrap_or(10);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "应在 1 到 50 之间"));
+    }
+    let items = db::run(&state.pool, move |conn| Ok(reference::indicators::suggest(conn, &raw, limit)?)).await?;
+    Ok(web::Json(IndicatorList { items }))
+}
+
+/// One requirement of a standard on a canonical indicator.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RequirementView {
+    pub clause: Option<String>,
+    /// The canonical indicator's code.
+    pub code: String,
+    /// The indicator's name as the standard writes it.
+    pub indicator_name: String,
+    /// The product class it is for; absent: every product in the standard's scope.
+    pub product_class: Option<String>,
+    /// `<=`, `>=`, `range` or `=`
+    pub comparator: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub unit: Option<String>,
+    pub value_text: Option<String>,
+    /// The limit in words (`≤ 75 mg/kg`).
+    pub limit: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StandardRequirements {
+    pub standard: String,
+    /// `mandatory` or `recommended`; absent when the standard has no requirements.
+    pub nature: Option<crate::domain::indicators::compare::Nature>,
+    /// The product classes its requirements distinguish (the form asks declarants for one).
+    pub classes: Vec<String>,
+    pub requirements: Vec<RequirementView>,
+}
+
+/// What a standard requires of indicators (from the requirement tables), with its product classes.
+#[utoipa::path(tag = "reference", params(("number" = String, Path, description = "标准号")), responses((status = 200, body = StandardRequirements), (status = 400)))]
+#[get("/reference/requirements/{number:.*}")]
+pub async fn get_requirements(
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+) -> ApiResult<web::Json<StandardRequirements>> {
+    let raw = number.into_inner();
+    let n = crate::domain::standard_number::StandardNumber::parse(raw.trim())
+        .map_err(|e| ApiError::bad_param("number", e.to_string()))?;
+    let standard = n.normalized;
+    let key = standard.clone();
+    let rows = db::run(&state.pool, move |conn| Ok(reference::indicators::requirements_for(conn, &[key])?)).await?;
+    let mut classes: Vec<String> = Vec::new();
+    for r in &rows {
+        if let Some(c) = &r.product_class
+            && !classes.contains(c)
+        {
+            classes.push(c.clone());
+        }
+    }
+    Ok(web::Json(StandardRequirements {
+        nature: rows.first().map(|r| r.nature),
+        classes,
+        requirements: rows
+            .into_iter()
+            .map(|r| RequirementView {
+                limit: r.limit_text(),
+                clause: r.clause,
+                code: r.code,
+                indicator_name: r.indicator_name,
+                product_class: r.product_class,
+                comparator: r.comparator.as_str().to_string(),
+                min: r.min,
+                max: r.max,
+                unit: r.unit,
+                value_text: r.value_text,
+            })
+            .collect(),
+        standard,
+    }))
+}

@@ -42,6 +42,9 @@ pub struct DeclarationDoc {
     /// A standard it executes or cites was abolished or replaced (it carries a notice).
     #[serde(default)]
     pub outdated: bool,
+    /// Every compared indicator is stricter than the national standards (指标严于国家标准).
+    #[serde(default)]
+    pub stricter_than_national: bool,
     /// Unix milliseconds of the current version's publication (filterable and sortable).
     pub published_at: i64,
 }
@@ -66,6 +69,7 @@ struct Row {
     uscc: String,
     division_code: String,
     outdated: bool,
+    stricter_than_national: bool,
 }
 
 fn strings_of(items: &serde_json::Value, keys: &[&str]) -> Vec<String> {
@@ -118,6 +122,7 @@ pub fn load(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Declaratio
             organizations::uscc,
             organizations::division_code,
             declarations::outdated,
+            declarations::stricter_than_national,
         ))
         .load(conn)?;
     let active: Vec<(Uuid, String)> = flags::table
@@ -164,6 +169,7 @@ fn build(r: Row, flag_codes: Vec<String>) -> DeclarationDoc {
         flagged: !flag_codes.is_empty(),
         flags: flag_codes,
         outdated: r.outdated,
+        stricter_than_national: r.stricter_than_national,
         published_at: r.published_at.map(|t| t.timestamp_millis()).unwrap_or(0),
         organization_name: r.org_name,
         uscc: r.uscc,

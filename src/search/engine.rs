@@ -30,6 +30,7 @@ pub const RETRIEVED: &[&str] = &[
     "published_at",
     "flags",
     "outdated",
+    "stricter_than_national",
 ];
 
 /// A search hit: the retrieved attributes of a document.
@@ -51,6 +52,8 @@ pub struct Hit {
     pub flags: Vec<String>,
     #[serde(default)]
     pub outdated: bool,
+    #[serde(default)]
+    pub stricter_than_national: bool,
 }
 
 impl From<DeclarationDoc> for Hit {
@@ -71,6 +74,7 @@ impl From<DeclarationDoc> for Hit {
             published_at: d.published_at,
             flags: d.flags,
             outdated: d.outdated,
+            stricter_than_national: d.stricter_than_national,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct SearchItem {
     pub flags: Vec<String>,
     /// A standard it executes or cites was abolished or replaced (see the declaration's notices).
     pub outdated: bool,
+    /// Every compared indicator is stricter than the national standards (指标严于国家标准).
+    pub stricter_than_national: bool,
     pub highlight: Highlight,
 }
 
@@ -136,6 +142,8 @@ pub struct Facets {
     pub flagged: BTreeMap<String, usize>,
     /// `true` / `false`: with or without a notice about an abolished or replaced standard.
     pub outdated: BTreeMap<String, usize>,
+    /// `true` / `false`: whether every compared indicator is stricter than the national standards.
+    pub stricter_than_national: BTreeMap<String, usize>,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
@@ -182,6 +190,7 @@ fn item(doc: Hit, formatted: Option<&serde_json::Map<String, serde_json::Value>>
         published_at: DateTime::from_timestamp_millis(doc.published_at),
         flags: doc.flags,
         outdated: doc.outdated,
+        stricter_than_national: doc.stricter_than_national,
         highlight,
     }
 }
@@ -196,10 +205,17 @@ fn facet_map(dist: &Option<HashMap<String, HashMap<String, usize>>>, name: &str)
 /// The facet attributes a search asks Meilisearch to count.
 pub fn facet_names(req: &SearchRequest) -> &'static [&'static str] {
     match req.facets {
-        FacetSet::Standard => &["kind", "standard_type", "status", "outdated"],
-        FacetSet::Extended => {
-            &["kind", "standard_type", "status", "outdated", "division_prefixes", "industry_section", "flagged"]
-        }
+        FacetSet::Standard => &["kind", "standard_type", "status", "outdated", "stricter_than_national"],
+        FacetSet::Extended => &[
+            "kind",
+            "standard_type",
+            "status",
+            "outdated",
+            "stricter_than_national",
+            "division_prefixes",
+            "industry_section",
+            "flagged",
+        ],
         FacetSet::None => &[],
     }
 }
@@ -289,6 +305,7 @@ pub async fn search_meili(search: &SearchIndex, req: &SearchRequest) -> anyhow::
         industry_section: facet_map(&results.facet_distribution, "industry_section"),
         flagged: facet_map(&results.facet_distribution, "flagged"),
         outdated: facet_map(&results.facet_distribution, "outdated"),
+        stricter_than_national: facet_map(&results.facet_distribution, "stricter_than_national"),
     };
     Ok(SearchResponse {
         total: results.total_hits.unwrap_or(results.hits.len()),
@@ -350,6 +367,9 @@ fn filtered(req: &SearchRequest) -> Boxed<'static> {
     }
     if let Some(o) = req.outdated {
         q = q.filter(declarations::outdated.eq(o));
+    }
+    if let Some(s) = req.stricter_than_national {
+        q = q.filter(declarations::stricter_than_national.eq(s));
     }
     if let Some(u) = &req.uscc {
         q = q.filter(
@@ -436,6 +456,13 @@ pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<Se
                     .into_iter()
                     .map(|(o, n)| (o.to_string(), n))
                     .collect(),
+                "stricter_than_national" => matching()
+                    .group_by(declarations::stricter_than_national)
+                    .select((declarations::stricter_than_national, diesel::dsl::count_star()))
+                    .load::<(bool, i64)>(conn)?
+                    .into_iter()
+                    .map(|(o, n)| (o.to_string(), n))
+                    .collect(),
                 _ => matching()
                     .group_by(declarations::status)
                     .select((declarations::status, diesel::dsl::count_star()))
@@ -448,9 +475,14 @@ pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<Se
         }
         let standard = (count_by(conn, "kind")?, count_by(conn, "standard_type")?, count_by(conn, "status")?);
         let outdated = count_by(conn, "outdated")?;
+        let stricter_than_national = count_by(conn, "stricter_than_national")?;
         if r.facets == FacetSet::Standard {
             let (kind, standard_type, status) = standard;
-            return Ok((ids, total, Facets { kind, standard_type, status, outdated, ..Facets::default() }));
+            return Ok((
+                ids,
+                total,
+                Facets { kind, standard_type, status, outdated, stricter_than_national, ..Facets::default() },
+            ));
         }
         let by_division: Vec<(String, i64)> = matching()
             .group_by(declarations::division_code)
@@ -485,6 +517,7 @@ pub async fn search_postgres(pool: &PgPool, req: &SearchRequest) -> ApiResult<Se
             industry_section,
             flagged: by_flag.into_iter().map(|(f, n)| (f.to_string(), n as usize)).collect(),
             outdated,
+            stricter_than_national,
         };
         Ok((ids, total, facets))
     })

@@ -35,6 +35,9 @@ pub struct SearchParams {
     /// `true`: only declarations with a notice (a standard they execute or cite was abolished or
     /// replaced); `false`: only without.
     pub outdated: Option<String>,
+    /// `true`: only declarations whose compared indicators are all stricter than the national
+    /// standards (指标严于国家标准); `false`: only the others.
+    pub stricter_than_national: Option<String>,
     pub uscc: Option<String>,
     /// First publication day (China time), `YYYY-MM-DD`.
     pub published_from: Option<String>,
@@ -77,6 +80,7 @@ pub struct SearchRequest {
     pub statuses: Vec<Status>,
     pub flagged: Option<bool>,
     pub outdated: Option<bool>,
+    pub stricter_than_national: Option<bool>,
     pub uscc: Option<String>,
     /// Unix milliseconds, inclusive lower and exclusive upper bound.
     pub from_ts: Option<i64>,
@@ -189,6 +193,12 @@ impl SearchRequest {
             Some("false") => Some(false),
             Some(_) => return Err(ApiError::bad_param("outdated", "应为 true 或 false")),
         };
+        let stricter_than_national = match p.stricter_than_national.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return Err(ApiError::bad_param("stricter_than_national", "应为 true 或 false")),
+        };
         let uscc = match p.uscc.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(u) => Some(Uscc::parse(u).map_err(|e| ApiError::bad_param("uscc", e.to_string()))?.into_string()),
@@ -237,6 +247,7 @@ impl SearchRequest {
             statuses,
             flagged,
             outdated,
+            stricter_than_national,
             uscc,
             from_ts: from.map(china_midnight),
             to_ts: to.map(|t| china_midnight(t) + 86_400_000),
@@ -270,6 +281,9 @@ impl SearchRequest {
         }
         if let Some(o) = self.outdated {
             parts.push(format!("outdated = {o}"));
+        }
+        if let Some(s) = self.stricter_than_national {
+            parts.push(format!("stricter_than_national = {s}"));
         }
         if let Some(u) = &self.uscc {
             parts.push(format!("uscc = {}", quoted(u)));
@@ -333,6 +347,7 @@ mod tests {
             ("uscc", r#"91350200MA2YJ1XR9G" OR uscc != ""#),
             ("flagged", "yes"),
             ("outdated", "1"),
+            ("stricter_than_national", "yes"),
             ("sort", "uscc:asc"),
             ("per_page", "1000"),
             ("published_from", "2024/01/01"),

@@ -247,6 +247,7 @@ fn declaration(
             brand: Some(org.brand.clone()),
             barcode: rng.random_bool(0.3).then(|| gtin13(rng)),
             generic_name: None,
+            product_class: None,
         })
         .collect();
     let max_ind = s.indicators.len().min(15);
@@ -277,6 +278,7 @@ fn declaration(
                     Some("按本标准附录A规定的方法".to_string())
                 },
                 safety_health_env: i.safety,
+                code: None,
             }
         })
         .collect();
@@ -317,12 +319,11 @@ fn blocking<T: Send + 'static>(
 ) -> impl std::future::Future<Output = anyhow::Result<T>> {
     let pool = state.pool.clone();
     async move {
-        tokio::task::spawn_blocking(move || {
+        crate::blocking::run(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
         .await
-        .map_err(|e| anyhow::anyhow!("task failed: {e}"))?
     }
 }
 
@@ -331,7 +332,7 @@ pub async fn run(state: &AppState, opts: &SeedOptions) -> anyhow::Result<SeedRep
     let started = std::time::Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let (cq, others) = blocking(state, |conn| Ok(places(conn)?)).await?;
-    let hash = tokio::task::spawn_blocking(|| crate::crypto::password::hash(DEMO_PASSWORD)).await??;
+    let hash = crate::blocking::run(|| crate::crypto::password::hash(DEMO_PASSWORD)).await?;
     let now = state.clock.now();
     let history_start: DateTime<Utc> =
         DateTime::parse_from_rfc3339("2021-01-04T02:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or(now);

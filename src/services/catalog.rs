@@ -16,19 +16,14 @@ use crate::error::ApiResult;
 use crate::outbox::{self, NewDomainEvent};
 use crate::reference::standards;
 use crate::reference::standards_file::{self, FileSummary, Refused};
+pub use crate::reference::table_file::ChangedRow;
+use crate::reference::table_file::{TableReport, cut};
 use crate::services::notices;
 
 /// One file to load: its name (for messages and the rows' `source`) and its bytes.
 pub struct LoadFile {
     pub name: String,
     pub bytes: Vec<u8>,
-}
-
-/// A row whose content changes, with the fields that change.
-#[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
-pub struct ChangedRow {
-    pub number: String,
-    pub fields: Vec<&'static str>,
 }
 
 /// A change of a standard's status or replacements that declarations are told about.
@@ -45,35 +40,36 @@ pub struct StatusChange {
 /// What a load did, or would do (`--dry-run`, or refused).
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
 pub struct LoadReport {
-    /// Whether the rows were written (false for a dry run and for a refused load).
-    pub applied: bool,
-    pub dry_run: bool,
-    pub files: Vec<FileSummary>,
-    /// Numbers new to the catalogue.
-    pub added: Vec<String>,
-    pub changed: Vec<ChangedRow>,
-    pub unchanged: usize,
-    /// Rows that cannot be loaded; any refusal means nothing is applied.
-    pub refused: Vec<Refused>,
+    /// Files, numbers added, rows changed, unchanged and refused, as every table's load reports.
+    #[serde(flatten)]
+    pub table: TableReport,
     /// Standards abolished, replaced or moved between statuses by this load.
     pub status_changes: Vec<StatusChange>,
     /// Public declarations that execute or cite a standard in `status_changes`.
     pub declarations_affected: usize,
 }
 
+/// The shared part reads as the report itself (`report.refused`, `report.added` ...).
+impl std::ops::Deref for LoadReport {
+    type Target = TableReport;
+    fn deref(&self) -> &TableReport {
+        &self.table
+    }
+}
+
+impl std::ops::DerefMut for LoadReport {
+    fn deref_mut(&mut self) -> &mut TableReport {
+        &mut self.table
+    }
+}
+
 impl LoadReport {
     /// The counts, for the audit event and one-line summaries.
     pub fn counts(&self) -> serde_json::Value {
-        serde_json::json!({
-            "files": self.files.iter().map(|f| f.file.clone()).collect::<Vec<_>>(),
-            "rows": self.files.iter().map(|f| f.rows).sum::<usize>(),
-            "added": self.added.len(),
-            "changed": self.changed.len(),
-            "unchanged": self.unchanged,
-            "refused": self.refused.len(),
-            "status_changes": self.status_changes.len(),
-            "declarations_affected": self.declarations_affected,
-        })
+        let mut counts = self.table.counts();
+        counts["status_changes"] = self.status_changes.len().into();
+        counts["declarations_affected"] = self.declarations_affected.into();
+        counts
     }
 }
 
@@ -156,13 +152,7 @@ pub fn load(
         let mut after: BTreeMap<String, Entry> = entries.into_iter().map(|e| (e.number.clone(), e)).collect();
         link_replacements(&mut after, &existing);
         let mut report = LoadReport {
-            applied: false,
-            dry_run,
-            files: summaries,
-            added: Vec::new(),
-            changed: Vec::new(),
-            unchanged: 0,
-            refused,
+            table: TableReport { dry_run, files: summaries, refused, ..TableReport::default() },
             status_changes: Vec::new(),
             declarations_affected: 0,
         };
@@ -171,17 +161,17 @@ pub fn load(
             let old = existing.get(&e.number);
             match old {
                 None => {
-                    report.added.push(e.number.clone());
+                    report.table.added.push(e.number.clone());
                     to_write.push(e);
                 }
                 Some(o) => {
                     let fields = e.changed_fields(&o.entry());
                     if fields.is_empty() {
                         if in_file.contains(&e.number) {
-                            report.unchanged += 1;
+                            report.table.unchanged += 1;
                         }
                     } else {
-                        report.changed.push(ChangedRow { number: e.number.clone(), fields });
+                        report.table.changed.push(ChangedRow { number: e.number.clone(), fields });
                         to_write.push(e);
                     }
                 }
@@ -192,11 +182,11 @@ pub fn load(
         }
         let numbers: Vec<String> = report.status_changes.iter().map(|c| c.standard.clone()).collect();
         report.declarations_affected = notices::affected(conn, &numbers)?.len();
-        if dry_run || !report.refused.is_empty() {
+        if dry_run || !report.table.refused.is_empty() {
             return Ok(report);
         }
         standards::upsert(conn, &to_write, now)?;
-        report.applied = true;
+        report.table.applied = true;
         let load_event = NewEvent {
             actor,
             action: "catalog.loaded",
@@ -332,35 +322,7 @@ pub fn find(conn: &mut PgConnection, number: &str) -> ApiResult<standards::Catal
 pub fn report_text(r: &LoadReport) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    for f in &r.files {
-        let _ = writeln!(out, "file {}: {} {} ({}), {} rows", f.file, f.format, f.encoding, f.layout, f.rows);
-    }
-    let cut = |out: &mut String, total: usize| {
-        if total > 20 {
-            let _ = writeln!(out, "  ... and {} more", total - 20);
-        }
-    };
-    let _ = writeln!(out, "added: {}", r.added.len());
-    for n in r.added.iter().take(20) {
-        let _ = writeln!(out, "  + {n}");
-    }
-    cut(&mut out, r.added.len());
-    let _ = writeln!(out, "changed: {}", r.changed.len());
-    for c in r.changed.iter().take(20) {
-        let _ = writeln!(out, "  ~ {} ({})", c.number, c.fields.join(", "));
-    }
-    cut(&mut out, r.changed.len());
-    let _ = writeln!(out, "unchanged: {}", r.unchanged);
-    let _ = writeln!(out, "refused: {}", r.refused.len());
-    for x in &r.refused {
-        let place = if x.line == 0 { x.file.clone() } else { format!("{} line {}", x.file, x.line) };
-        let _ = writeln!(
-            out,
-            "  ! {place}{}: {}",
-            x.number.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
-            x.reason
-        );
-    }
+    r.table.write_text(&mut out);
     let _ = writeln!(out, "status changes: {}", r.status_changes.len());
     for c in r.status_changes.iter().take(20) {
         let from = c.status_from.map_or("(new)", CatalogStatus::as_str);
@@ -373,16 +335,6 @@ pub fn report_text(r: &LoadReport) -> String {
     }
     cut(&mut out, r.status_changes.len());
     let _ = writeln!(out, "public declarations affected: {}", r.declarations_affected);
-    let _ = writeln!(
-        out,
-        "{}",
-        if r.applied {
-            "applied"
-        } else if !r.refused.is_empty() {
-            "refused: nothing applied"
-        } else {
-            "dry run: nothing applied"
-        }
-    );
+    let _ = writeln!(out, "{}", r.table.outcome());
     out
 }

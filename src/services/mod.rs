@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit_log;
 pub mod calendar;
 pub mod catalog;
+pub mod comparisons;
 pub mod complaints;
 pub mod declarations;
 pub mod export;

@@ -318,7 +318,7 @@ pub fn for_organization(conn: &mut PgConnection, org: Uuid) -> QueryResult<Vec<O
     let rows: Vec<(Uuid, String, String)> = declarations::table
         .filter(declarations::organization_id.eq(org))
         .filter(declarations::outdated.eq(true))
-        .filter(declarations::status.eq("public"))
+        .filter(declarations::status.eq(crate::domain::declaration::Status::Public))
         .order((declarations::updated_at.desc(), declarations::id))
         .limit(100)
         .select((declarations::id, declarations::standard_number, declarations::standard_title))

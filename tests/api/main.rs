@@ -7,6 +7,7 @@ mod audit;
 mod calendar;
 mod catalog;
 mod catalog_consoles;
+mod comparisons;
 mod complaint_rectification;
 mod complaints;
 mod declarations;

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::comparisons::{self, Rules, Subject};
 use super::input::{Content, References, Warning};
 use super::lifecycle::{duplicate, load_org, new_rows, org_problems};
 use crate::audit::{self, AuditActor, NewEvent};
@@ -85,6 +86,13 @@ pub fn create_many(
     let org = load_org(conn, actor.org_id()?)?;
     let valid: Vec<&Content> = items.iter().filter_map(|r| r.as_ref().ok()).collect();
     let refs = References::load(conn, &valid)?;
+    let subjects: Vec<Subject<'_>> = valid.iter().map(|c| Subject::of_content(c)).collect();
+    let rules = if publish {
+        Rules::load(conn, &subjects.iter().collect::<Vec<_>>())?
+    } else {
+        Rules::load_unlocked(conn, &subjects.iter().collect::<Vec<_>>())?
+    };
+    let mut subjects = subjects.into_iter();
     let mut taken = live_numbers(conn, org.id)?;
     let mut results: Vec<Option<ItemResult>> = vec![None; items.len()];
     let mut accepted: Vec<(usize, Uuid, &Content, Vec<Warning>)> = Vec::new();
@@ -99,12 +107,25 @@ pub fn create_many(
         let p = format!("declarations[{index}].");
         let mut problems = org_problems(&org, c, &p);
         problems.extend(refs.problems(c, &p));
-        let (warnings, blocking) = refs.catalog_check(c, &p);
+        let (mut warnings, blocking) = refs.catalog_check(c, &p);
+        let Some(subject) = subjects.next() else { continue };
+        let assessment = rules.assess(&subject);
+        let mut below_mandatory = None;
         if publish {
             problems.extend(blocking);
+            let (more, below) = comparisons::publish_check(&assessment, &subject, c.below_recommended.as_deref(), &p);
+            problems.extend(more);
+            below_mandatory = below;
+        } else {
+            problems.extend(comparisons::field_problems(&assessment, &subject, &p, false));
+            warnings.extend(comparisons::draft_warnings(&assessment, &subject, c.below_recommended.as_deref(), &p));
         }
         if !problems.is_empty() {
             results[index] = Some(failed(index, &ApiError::validation(problems)));
+            continue;
+        }
+        if let Some(refused) = below_mandatory {
+            results[index] = Some(failed(index, &refused));
             continue;
         }
         if !taken.insert((c.kind, c.number.normalized.clone())) {
@@ -206,6 +227,13 @@ pub fn write_new(conn: &mut PgConnection, now: DateTime<Utc>, items: &[NewItem<'
         diesel::insert_into(declaration_versions::table).values(chunk).execute(conn)?;
     }
     let ids: Vec<Uuid> = items.iter().map(|it| it.id).collect();
+    if publish {
+        let subjects: Vec<Subject<'_>> = items.iter().map(|it| Subject::of_content(it.content)).collect();
+        let rules = Rules::load(conn, &subjects.iter().collect::<Vec<_>>())?;
+        let assessments: Vec<_> = subjects.iter().map(|s| rules.assess(s)).collect();
+        let kept: Vec<_> = items.iter().zip(&assessments).map(|(it, a)| (it.id, 1, a)).collect();
+        comparisons::store(conn, &kept, true)?;
+    }
     // a published standard the catalogue records as replaced gives a notice at once
     if publish && items.iter().any(|it| it.warnings.iter().any(|w| w.code == "standard_replaced")) {
         crate::services::notices::refresh(conn, now, crate::clock::china_date(now), &ids)?;

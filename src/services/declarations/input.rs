@@ -36,6 +36,10 @@ pub struct Product {
     pub barcode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_name: Option<String>,
+    /// The product class where a standard sets requirements per class (GB 18401: `A`, `B`, `C`;
+    /// GB 6566: `建筑主体材料` ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_class: Option<String>,
 }
 
 /// A functional or performance indicator (功能指标、性能指标).
@@ -57,6 +61,10 @@ pub struct Indicator {
     /// Concerns safety, health or the environment.
     #[serde(default)]
     pub safety_health_env: bool,
+    /// The canonical indicator (`formaldehyde_content`); matched from the name when absent. Views
+    /// show the matched code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -229,13 +237,14 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
         let spec = opt("spec", &pr.spec, 200);
         let brand = opt("brand", &pr.brand, 100);
         let generic_name = opt("generic_name", &pr.generic_name, 100);
+        let product_class = opt("product_class", &pr.product_class, 100);
         let barcode = opt_trim(&pr.barcode);
         if let Some(b) = &barcode
             && !gtin_valid(b)
         {
             c.err(fp("barcode"), "条码应为 8、12、13 或 14 位 GTIN，且校验位正确");
         }
-        products.push(Product { name, model, spec, brand, barcode, generic_name });
+        products.push(Product { name, model, spec, brand, barcode, generic_name, product_class });
     }
     if body.indicators.len() > MAX_INDICATORS {
         c.err(f("indicators"), format!("最多 {MAX_INDICATORS} 项指标"));
@@ -262,6 +271,12 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
             c.err(fi("comparator"), "应为 >=、<=、= 或 range");
         }
         let test_method = c.opt_text(&fi("test_method"), ind.test_method.as_deref(), 200);
+        let code = opt_trim(&ind.code);
+        if let Some(k) = &code
+            && !crate::reference::indicators_file::code_ok(k)
+        {
+            c.err(fi("code"), "指标代码应为小写字母、数字或下划线（如 formaldehyde_content），或留空按名称自动匹配");
+        }
         indicators.push(Indicator {
             name,
             value,
@@ -269,6 +284,7 @@ pub fn check_body(body: &DeclarationBody, p: &str, today: NaiveDate) -> Result<C
             comparator,
             test_method,
             safety_health_env: ind.safety_health_env,
+            code,
         });
     }
     let industry_code = match opt_trim(&body.industry_code) {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::comparisons;
 use super::input::{self, Content, DeclarationBody, DeclarationPatch, References, StandardBody, Warning};
 use super::{DeclarationRow, DeclarationView, VersionRow, get_for, is_owner, load_version, lock_declaration};
 use crate::audit::{self, AuditActor, NewEvent};
@@ -158,13 +159,16 @@ pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, actor: &Actor, c: &Co
     let refs = References::load(conn, &[c])?;
     let mut problems = org_problems(&org, c, "");
     problems.extend(refs.problems(c, ""));
+    let (more, compared) = comparisons::draft_check(conn, c, "")?;
+    problems.extend(more);
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
     if number_taken(conn, org.id, c.kind, &c.number.normalized, None)? {
         return Err(duplicate(&c.number.normalized));
     }
-    let (warnings, _) = refs.catalog_check(c, "");
+    let (mut warnings, _) = refs.catalog_check(c, "");
+    warnings.extend(compared);
     let id = Uuid::now_v7();
     insert_declaration(conn, now, actor, &org, id, c, &warnings, false)?;
     outbox::enqueue(conn, outbox::DECLARATION, id)?;
@@ -438,13 +442,16 @@ pub fn patch(
     let refs = References::load(conn, &[&c])?;
     let mut problems = org_problems(&org, &c, "");
     problems.extend(refs.problems(&c, ""));
+    let (more, compared) = comparisons::draft_check(conn, &c, "")?;
+    problems.extend(more);
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
     if number_taken(conn, org.id, decl.kind, &c.number.normalized, Some(id))? {
         return Err(duplicate(&c.number.normalized));
     }
-    let (warnings, _) = refs.catalog_check(&c, "");
+    let (mut warnings, _) = refs.catalog_check(&c, "");
+    warnings.extend(compared);
     diesel::update(declaration_versions::table.find(v.id))
         .set((
             declaration_versions::standard_number_raw.eq(&c.number.raw),
@@ -526,8 +533,15 @@ pub fn publish(
     problems.extend(refs.problems(&c, ""));
     let (warnings, blocking) = refs.catalog_check(&c, "");
     problems.extend(blocking);
+    let subject = comparisons::Subject::of_content(&c);
+    let assessment = comparisons::Rules::load(conn, &[&subject])?.assess(&subject);
+    let (more, below_mandatory) = comparisons::publish_check(&assessment, &subject, c.below_recommended.as_deref(), "");
+    problems.extend(more);
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
+    }
+    if let Some(refused) = below_mandatory {
+        return Err(refused);
     }
     if number_taken(conn, org.id, decl.kind, &c.number.normalized, Some(id))? {
         return Err(duplicate(&c.number.normalized));
@@ -582,6 +596,7 @@ pub fn publish(
         ))
         .execute(conn)
         .map_err(map_unique(&c.number.normalized))?;
+    comparisons::store(conn, &[(id, draft_no, &assessment)], false)?;
     // notices follow the published version: those of standards it no longer cites end
     notices::refresh(conn, now, today, &[id])?;
     outbox::enqueue(conn, outbox::DECLARATION, id)?;

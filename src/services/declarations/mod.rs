@@ -2,6 +2,7 @@
 //! record. Reading lives here; changes are in `lifecycle`, many-at-once in `bulk`.
 
 pub mod bulk;
+pub mod comparisons;
 pub mod input;
 pub mod lifecycle;
 pub mod replacements;
@@ -132,7 +133,12 @@ pub struct DeclarationView {
     pub organization: OrganizationBrief,
     pub standard: StandardView,
     pub products: Vec<Product>,
-    pub indicators: Vec<Indicator>,
+    /// The indicators as declared, each with its matched canonical `code`, its `comparisons` with
+    /// the requirements of the declaration's standards and what could not be compared.
+    pub indicators: Vec<comparisons::IndicatorView>,
+    /// Every compared indicator is stricter than the national standards' requirements
+    /// (指标严于国家标准).
+    pub stricter_than_national: bool,
     pub industry_code: Option<String>,
     pub ics_code: Option<String>,
     pub ccs_code: Option<String>,
@@ -308,6 +314,18 @@ pub fn view(
     let applicable_mandatory: Vec<String> = v.applicable_mandatory.into_iter().flatten().collect();
     let catalogue = catalogue_lines(conn, &v.standard_number, &applicable_mandatory, &cited_standards)?;
     let notices = notices::active_for(conn, decl.id)?;
+    let subject = comparisons::Subject {
+        applicable: comparisons::applicable(
+            &v.standard_number,
+            applicable_mandatory.iter().map(String::as_str),
+            cited_standards.iter().map(String::as_str),
+        ),
+        indicators: &indicators,
+        products: &products,
+    };
+    let assessment = comparisons::Rules::load_unlocked(conn, &[&subject])?.assess(&subject);
+    let stricter_than_national = assessment.stricter_than_national();
+    let indicators = comparisons::indicator_views(indicators, &assessment);
     Ok(DeclarationView {
         id: decl.id,
         kind: decl.kind,
@@ -323,6 +341,7 @@ pub fn view(
         },
         products,
         indicators,
+        stricter_than_national,
         industry_code: v.industry_code,
         ics_code: v.ics_code,
         ccs_code: v.ccs_code,
@@ -536,7 +555,7 @@ pub fn diff_for(
     let to_values = |v: &DeclarationView| -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
         (
             v.products.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
-            v.indicators.iter().filter_map(|i| serde_json::to_value(i).ok()).collect(),
+            v.indicators.iter().filter_map(|i| serde_json::to_value(&i.indicator).ok()).collect(),
         )
     };
     let (pa, ia) = to_values(&a);

@@ -37,6 +37,10 @@ pub struct Scope {
     pub published_before: Option<NaiveDate>,
     /// Leave out organizations sampled by any campaign drawn within this many years.
     pub exclude_sampled_within_years: Option<i32>,
+    /// Only declarations whose declared values sit exactly at a mandatory limit or whose comparisons
+    /// with the requirements could not be made.
+    #[serde(default)]
+    pub indicator_review: bool,
     /// Only declarations with a notice: a standard they execute or cite was abolished or replaced.
     #[serde(default)]
     pub outdated_only: bool,
@@ -81,6 +85,7 @@ pub struct CampaignRow {
     pub created_at: DateTime<Utc>,
     pub drawn_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub scope_indicator_review: bool,
 }
 
 #[derive(Serialize, Clone, Debug, utoipa::ToSchema)]
@@ -121,6 +126,7 @@ impl From<CampaignRow> for CampaignView {
                 industry: c.scope_industry,
                 published_before: c.scope_published_before,
                 exclude_sampled_within_years: c.scope_exclude_sampled_years,
+                indicator_review: c.scope_indicator_review,
                 outdated_only: c.scope_outdated,
             },
             sample_size: c.sample_size,
@@ -250,6 +256,7 @@ pub fn create(
             campaigns::scope_industry.eq(&scope.industry),
             campaigns::scope_published_before.eq(scope.published_before),
             campaigns::scope_exclude_sampled_years.eq(scope.exclude_sampled_within_years),
+            campaigns::scope_indicator_review.eq(scope.indicator_review),
             campaigns::scope_outdated.eq(scope.outdated_only),
             campaigns::sample_size.eq(n.sample_size as i32),
             campaigns::inspector_ids.eq(pool.iter().copied().map(Some).collect::<Vec<_>>()),
@@ -336,6 +343,7 @@ pub fn eligible(
         industry: c.scope_industry.clone(),
         published_before: c.scope_published_before,
         exclude_sampled_within_years: c.scope_exclude_sampled_years,
+        indicator_review: c.scope_indicator_review,
         outdated_only: c.scope_outdated,
     };
     eligible_in(conn, &scope, Some(c.id), now)
@@ -376,6 +384,9 @@ fn eligible_in(
     }
     if let Some(d) = scope.published_before {
         q = q.filter(declarations::first_published_at.lt(crate::clock::china_midnight(d)));
+    }
+    if scope.indicator_review {
+        q = q.filter(declarations::at_mandatory_limit.or(declarations::comparison_gaps));
     }
     if scope.outdated_only {
         q = q.filter(declarations::outdated.eq(true));

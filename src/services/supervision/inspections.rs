@@ -187,7 +187,7 @@ pub fn list(
             .filter(inspections::rectification_due.lt(today));
     }
     if f.result_overdue {
-        q = q.filter(inspections::status.eq("assigned")).filter(campaigns::due_date.lt(today));
+        q = q.filter(inspections::status.eq(InspectionStatus::Assigned)).filter(campaigns::due_date.lt(today));
     }
     if let Some(c) = f.campaign_id {
         q = q.filter(inspections::campaign_id.eq(c));

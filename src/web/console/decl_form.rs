@@ -19,8 +19,9 @@ use crate::services::declarations::{DeclarationView, lifecycle};
 use crate::web::i18n::Strings;
 use crate::web::page::Chrome;
 
-pub const PRODUCT_COLS: [&str; 6] = ["name", "model", "spec", "brand", "barcode", "generic_name"];
-pub const INDICATOR_COLS: [&str; 6] = ["name", "comparator", "value", "unit", "test_method", "safety_health_env"];
+pub const PRODUCT_COLS: [&str; 7] = ["name", "model", "spec", "brand", "barcode", "generic_name", "product_class"];
+pub const INDICATOR_COLS: [&str; 7] =
+    ["name", "code", "comparator", "value", "unit", "test_method", "safety_health_env"];
 // ---------------------------------------------------------------- the form
 
 /// A table of repeatable rows (products or indicators).
@@ -131,6 +132,7 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
                 brand: o("brand"),
                 barcode: o("barcode"),
                 generic_name: o("generic_name"),
+                product_class: o("product_class"),
             }
         })
         .collect();
@@ -144,6 +146,7 @@ fn body_of(form: &Form, products: usize, indicators: usize) -> Result<Declaratio
                 comparator: o("comparator"),
                 test_method: o("test_method"),
                 safety_health_env: form.has(&format!("indicators[{i}].safety_health_env")),
+                code: o("code"),
             }
         })
         .collect();
@@ -225,18 +228,25 @@ fn form_of(v: &DeclarationView) -> Form {
                 f.set(&format!("products[{i}].{c}"), x.clone());
             }
         }
-        if let Some(x) = &p.generic_name {
-            f.set(&format!("products[{i}].generic_name"), x.clone());
+        for (c, val) in [("generic_name", &p.generic_name), ("product_class", &p.product_class)] {
+            if let Some(x) = val {
+                f.set(&format!("products[{i}].{c}"), x.clone());
+            }
         }
     }
-    for (i, ind) in v.indicators.iter().enumerate() {
+    for (i, ind) in v.indicators.iter().map(|iv| &iv.indicator).enumerate() {
         f.set(&format!("indicators[{i}].name"), ind.name.clone());
         let value = match &ind.value {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         f.set(&format!("indicators[{i}].value"), value);
-        for (c, val) in [("unit", &ind.unit), ("comparator", &ind.comparator), ("test_method", &ind.test_method)] {
+        for (c, val) in [
+            ("unit", &ind.unit),
+            ("comparator", &ind.comparator),
+            ("test_method", &ind.test_method),
+            ("code", &ind.code),
+        ] {
             if let Some(x) = val {
                 f.set(&format!("indicators[{i}].{c}"), x.clone());
             }
@@ -318,7 +328,7 @@ fn form_page(ctx: &Ctx, spec: FormSpec, form: &Form, errors: &Errors) -> FormPag
     let products = Rows {
         group: "products",
         heading: c.products,
-        headers: vec![c.p_name, c.p_model, c.p_spec, c.p_brand, c.p_barcode, c.p_generic],
+        headers: vec![c.p_name, c.p_model, c.p_spec, c.p_brand, c.p_barcode, c.p_generic, c.p_class],
         rows: (0..n_products)
             .map(|i| {
                 PRODUCT_COLS
@@ -342,7 +352,7 @@ fn form_page(ctx: &Ctx, spec: FormSpec, form: &Form, errors: &Errors) -> FormPag
     let indicators = Rows {
         group: "indicators",
         heading: c.indicators,
-        headers: vec![c.i_name, c.i_comparator, c.i_value, c.i_unit, c.i_method, c.i_she],
+        headers: vec![c.i_name, c.i_code, c.i_comparator, c.i_value, c.i_unit, c.i_method, c.i_she],
         rows: (0..n_indicators)
             .map(|i| {
                 INDICATOR_COLS

@@ -228,7 +228,7 @@ pub async fn show(ctx: OrgUser, path: web::Path<Uuid>) -> HttpResponse {
 
 /// After a refused action: the record again with the errors (422/409), or the error page.
 async fn action_refused(ctx: &Ctx, id: Uuid, form: &Form, e: ApiError, field: &str) -> HttpResponse {
-    if !matches!(e.code, Code::Validation | Code::InvalidState | Code::Conflict) {
+    if !matches!(e.code, Code::Validation | Code::BelowMandatory | Code::InvalidState | Code::Conflict) {
         return ctx.error(e);
     }
     let status = e.code.status();

@@ -20,6 +20,7 @@ pub mod rectifications;
 pub mod register;
 pub mod regulator;
 pub mod regulator_complaints;
+pub mod regulator_indicators;
 pub mod regulator_more;
 
 use std::future::Future;
@@ -145,6 +146,7 @@ fn console_chrome(
             ("campaigns", "/regulator/campaigns", c.nav_campaigns),
             ("complaints", "/regulator/complaints", c.nav_complaints),
             ("flags", "/regulator/flags", c.nav_flags),
+            ("indicators", "/regulator/indicators", c.nav_indicators),
             ("audit", "/regulator/audit", c.nav_audit),
         ],
         Area::Admin => vec![
@@ -399,6 +401,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/complaints/{id}", get().to(regulator_complaints::complaint))
         .route("/regulator/complaints/{id}/{action}", post().to(regulator_complaints::act))
         .route("/regulator/complaints/{id}/reveal", get().to(regulator_complaints::reveal_confirm))
+        .route("/regulator/indicators", get().to(regulator_indicators::indicators))
         .route("/regulator/flags", get().to(regulator_more::flags))
         .route("/regulator/flags", post().to(regulator_more::raise_flag))
         .route("/regulator/flags/{id}/resolve", post().to(regulator_more::resolve_flag))

@@ -66,6 +66,8 @@ pub struct HomePage {
     /// search link).
     pub outdated: Vec<(String, String, i64, String)>,
     pub outdated_total: i64,
+    /// Public declarations at a mandatory limit or whose comparisons could not be made.
+    pub indicator_review_total: i64,
     /// Rectifications ordered by complaints, past due without an answer.
     pub overdue_rectifications: Vec<crate::services::complaints::rectification::RectificationView>,
 }
@@ -126,6 +128,15 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
+    let review_prefix = ctx.user.actor.jurisdiction_prefix().unwrap_or("-").to_string();
+    let reviewed = db::run(&ctx.state.pool, move |conn| {
+        Ok(crate::services::comparisons::review::review(conn, &review_prefix, Default::default(), 1, 1)?.total)
+    })
+    .await;
+    let indicator_review_total = match reviewed {
+        Ok(n) => n,
+        Err(e) => return ctx.error(e),
+    };
     let jurisdiction = ctx.user.actor.jurisdiction.clone().unwrap_or_default();
     let names = match ctx.ws.names(&ctx.state).await {
         Ok(n) => n,
@@ -150,6 +161,7 @@ pub async fn dashboard(ctx: RegulatorUser) -> HttpResponse {
             })
             .collect(),
         overdue_rectifications,
+        indicator_review_total,
         results_overdue,
     };
     ctx.page(StatusCode::OK, &page)
@@ -300,6 +312,8 @@ async fn campaign_form(
             Input::new("number", "scope.exclude_sampled_within_years", c.exclude_years, form, errors)
                 .hint(c.exclude_years_hint)
                 .class("narrow"),
+            Input::new("checkbox", "scope.indicator_review", c.scope_indicator_review, form, errors)
+                .hint(c.scope_indicator_review_hint),
             Input::new("checkbox", "scope.outdated_only", c.scope_outdated, form, errors),
         ],
         kinds_error: list_error(errors, "scope.kinds", kinds.len()),
@@ -351,6 +365,7 @@ pub fn scope_of(form: &Form) -> Result<Scope, Vec<FieldError>> {
         industry: form.opt("scope.industry"),
         published_before,
         exclude_sampled_within_years: years,
+        indicator_review: form.has("scope.indicator_review"),
         outdated_only: form.has("scope.outdated_only"),
     })
 }

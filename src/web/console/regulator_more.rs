@@ -71,7 +71,7 @@ fn remap_findings(errors: Vec<FieldError>, sent: &[&str]) -> Vec<FieldError> {
                 let code = sent.get(i.parse::<usize>().ok()?)?;
                 Some(format!("finding.{code}{col}"))
             });
-            FieldError { field: mapped.unwrap_or(e.field), message: e.message }
+            FieldError { field: mapped.unwrap_or(e.field), ..e }
         })
         .collect()
 }

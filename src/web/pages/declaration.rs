@@ -34,6 +34,12 @@ pub struct IndicatorRow {
     pub comparator: String,
     pub test_method: String,
     pub she: bool,
+    /// Each comparison in words (`严于 GB 18401-2010 B类限值 75 mg/kg`) with its result.
+    pub compared: Vec<(String, &'static str)>,
+    /// Requirements it could not be compared with, in words.
+    pub not_compared: Vec<String>,
+    /// Lower than a recommended standard: the declarant's statement is shown next to it.
+    pub lower_recommended: bool,
 }
 
 pub struct FlagRow {
@@ -117,6 +123,8 @@ pub struct DeclarationPage {
     pub ended: String,
     pub products: Vec<ProductRow>,
     pub indicators: Vec<IndicatorRow>,
+    /// Some indicator was compared with (or could not be compared with) a standard's requirement.
+    pub any_compared: bool,
     pub flags: Vec<FlagRow>,
     pub notices: Vec<NoticeRow>,
     pub refs: Vec<RefRow>,
@@ -170,7 +178,10 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         .products
         .iter()
         .map(|p| ProductRow {
-            name: p.name.clone(),
+            name: match &p.product_class {
+                Some(c) => format!("{}（{c}）", p.name),
+                None => p.name.clone(),
+            },
             model: text(&p.model),
             spec: text(&p.spec),
             brand: text(&p.brand),
@@ -178,7 +189,7 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
             generic_name: text(&p.generic_name),
         })
         .collect();
-    let indicators = d
+    let indicators: Vec<IndicatorRow> = d
         .indicators
         .iter()
         .map(|i| {
@@ -194,6 +205,12 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
                     .unwrap_or_default(),
                 test_method: get("test_method"),
                 she: v["safety_health_env"].as_bool().unwrap_or(false),
+                compared: i.comparisons.iter().map(|c| (c.words.clone(), c.result.as_str())).collect(),
+                not_compared: i.not_compared.iter().map(|g| format!("{}：{}", g.standard, g.message)).collect(),
+                lower_recommended: i.comparisons.iter().any(|c| {
+                    c.result == crate::domain::indicators::compare::Outcome::Lower
+                        && c.nature == crate::domain::indicators::compare::Nature::Recommended
+                }),
             }
         })
         .collect();
@@ -275,6 +292,7 @@ pub async fn declaration(req: HttpRequest, state: web::Data<AppState>, ws: web::
         effective: d.effective_date.map(format::day).unwrap_or_default(),
         ended: d.ended_at.map(format::datetime).unwrap_or_default(),
         products,
+        any_compared: indicators.iter().any(|i: &IndicatorRow| !i.compared.is_empty() || !i.not_compared.is_empty()),
         indicators,
         flags,
         notices,

@@ -30,6 +30,8 @@ pub struct DeclarationCard {
     pub flags: Vec<(&'static str, &'static str)>,
     pub published: String,
     pub division: String,
+    /// Every compared indicator is stricter than the national standards (the badge).
+    pub stricter_than_national: bool,
 }
 
 fn label(t: &'static Strings, table: super::i18n::Labels, code: &str) -> &'static str {
@@ -63,6 +65,7 @@ impl DeclarationCard {
             flags: it.flags.iter().map(|f| (label(t, t.codes.flags, f), (t.flag_meaning)(f))).collect(),
             published: it.published_at.map(format::date).unwrap_or_default(),
             division: names.division(&it.division_code).unwrap_or(&it.division_code).to_string(),
+            stricter_than_national: it.stricter_than_national,
         }
     }
 }

@@ -76,7 +76,7 @@ pub struct SearchPage {
 
 /// The non-empty parameters of the request, in a stable order.
 fn current(p: &SearchParams) -> Vec<(String, String)> {
-    let fields: [(&str, &Option<String>); 14] = [
+    let fields: [(&str, &Option<String>); 15] = [
         ("q", &p.q),
         ("kind", &p.kind),
         ("standard_type", &p.standard_type),
@@ -84,6 +84,7 @@ fn current(p: &SearchParams) -> Vec<(String, String)> {
         ("industry", &p.industry),
         ("status", &p.status),
         ("flagged", &p.flagged),
+        ("stricter_than_national", &p.stricter_than_national),
         ("outdated", &p.outdated),
         ("uscc", &p.uscc),
         ("published_from", &p.published_from),
@@ -229,6 +230,18 @@ fn build_filters(
         })
         .collect();
     groups.push(FacetGroup { title: t.search.flagged, links: flagged_links });
+    let on = r.stricter_than_national == Some(true);
+    let stricter_links = if f.stricter_than_national.contains_key("true") || on {
+        vec![FacetLink {
+            label: t.decl.stricter_badge.to_string(),
+            count: f.stricter_than_national.get("true").copied(),
+            href: href(cur, "stricter_than_national", if on { None } else { Some("true") }),
+            selected: on,
+        }]
+    } else {
+        Vec::new()
+    };
+    groups.push(FacetGroup { title: t.search.comparisons, links: stricter_links });
     let outdated_links = [("true", t.search.outdated_true), ("false", t.search.outdated_false)]
         .iter()
         .filter(|(v, _)| f.outdated.contains_key(*v) || r.outdated.map(|b| b.to_string()).as_deref() == Some(*v))
@@ -288,6 +301,11 @@ fn build_filters(
     if let Some(fl) = r.flagged {
         let words = if fl { t.search.flagged_true } else { t.search.flagged_false };
         active.push(ActiveFilter { label: words.to_string(), remove_href: href(cur, "flagged", None) });
+    }
+    if let Some(s) = r.stricter_than_national {
+        let words =
+            if s { t.decl.stricter_badge.to_string() } else { format!("{}：{}", t.search.comparisons, t.site.no) };
+        active.push(ActiveFilter { label: words, remove_href: href(cur, "stricter_than_national", None) });
     }
     if let Some(o) = r.outdated {
         let words = if o { t.search.outdated_true } else { t.search.outdated_false };

@@ -2,6 +2,7 @@
 //! and browser tests in headless Chromium over WebDriver.
 
 mod browser;
+mod comparisons_browser;
 pub mod console;
 mod console_browser;
 mod html;
